@@ -1,0 +1,96 @@
+#include "dataplane/worker/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "dataplane/l2/l2_forward.h"
+
+namespace sluice {
+
+Worker::Worker(unsigned index, unsigned lcore, ForwardingContext& context)
+    : index_(index), lcore_(lcore), context_(context) {}
+
+int Worker::run() {
+  context_.rcu->register_thread(index_);
+  const uint64_t hz = rte_get_tsc_hz();
+  uint64_t last = rte_rdtsc();
+  while (context_.running.load(std::memory_order_relaxed)) {
+    const uint64_t before = loop_.packets.read();
+    view_ = context_.ports.load(std::memory_order_acquire);
+    poll(*view_, static_cast<uint32_t>(last / hz));
+    flush(*view_);
+    view_ = nullptr;
+    context_.rcu->quiescent(index_);
+    const uint64_t now = rte_rdtsc();
+    (loop_.packets.read() != before ? loop_.busy_cycles : loop_.idle_cycles).add(now - last);
+    last = now;
+  }
+  context_.rcu->unregister_thread(index_);
+  return 0;
+}
+
+void Worker::poll(const PortView& view, uint32_t now) noexcept {
+  if (index_ >= view.rx.size()) return;
+  rte_mbuf* burst[kBurst];
+  for (const PortView::RxQueue& rxq : view.rx[index_]) {
+    const uint16_t n = rte_eth_rx_burst(rxq.port_id, rxq.queue, burst, kBurst);
+    if (n == 0) continue;
+    PortCounters& in = ports_[rxq.port_id];
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < n; ++i) bytes += burst[i]->pkt_len;
+    in.rx_packets.add(n);
+    in.rx_bytes.add(bytes);
+    loop_.packets.add(n);
+    loop_.bursts.add(1);
+    for (uint16_t i = 0; i < n; ++i) l2_forward(burst[i], rxq.port_id, *context_.macs, now, *this);
+  }
+}
+
+void Worker::output(uint16_t port_id, rte_mbuf* m) noexcept {
+  if (!view_->has(port_id)) {
+    drop(port_id, m, DropReason::port_down);
+    return;
+  }
+  TxBuffer& buffer = tx_[port_id];
+  if (buffer.count == 0) {
+    dirty_[dirty_count_++] = port_id;
+  } else if (buffer.count == kBurst) {
+    const uint16_t queue = static_cast<uint16_t>(index_ % view_->tx_queues[port_id]);
+    rte_spinlock_t* lock =
+        view_->tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
+    tx_flush(buffer, port_id, queue, lock, ports_[port_id]);  // stays in dirty_
+  }
+  buffer.pkts[buffer.count++] = m;
+}
+
+void Worker::flood(uint16_t in_port_id, rte_mbuf* m) noexcept {
+  const auto& ids = view_->port_ids;
+  const uint16_t copies = static_cast<uint16_t>(ids.size() - (view_->has(in_port_id) ? 1 : 0));
+  if (copies == 0) {
+    drop(in_port_id, m, DropReason::no_other_port);
+    return;
+  }
+  // Every copy is the same read-only mbuf; each TX completion drops one reference.
+  if (copies > 1) rte_mbuf_refcnt_update(m, static_cast<int16_t>(copies - 1));
+  for (uint16_t id : ids) {
+    if (id != in_port_id) output(id, m);
+  }
+}
+
+void Worker::drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept {
+  ports_[port_id < RTE_MAX_ETHPORTS ? port_id : 0].drop(reason);
+  rte_pktmbuf_free(m);
+}
+
+void Worker::flush(const PortView& view) noexcept {
+  for (uint16_t i = 0; i < dirty_count_; ++i) {
+    const uint16_t port_id = dirty_[i];
+    const uint16_t queue = static_cast<uint16_t>(index_ % view.tx_queues[port_id]);
+    rte_spinlock_t* lock =
+        view.tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
+    tx_flush(tx_[port_id], port_id, queue, lock, ports_[port_id]);
+  }
+  dirty_count_ = 0;
+}
+
+}  // namespace sluice

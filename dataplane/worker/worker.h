@@ -1,0 +1,70 @@
+// A forwarding worker: one per EAL worker lcore, run-to-completion.
+//
+// Each loop: load the published PortView, receive a burst of up to 32 from
+// each RX queue it owns, forward every packet (it ends sent, buffered for TX,
+// or dropped with a reason), flush the TX buffers, report an RCU quiescent
+// state. Nothing in the loop allocates, locks (except a TX queue shared with
+// another worker, see tx_buffer.h), throws or logs.
+//
+// Thread-safety: run() executes on the worker's lcore; counters() may be read
+// from the control thread at any time; everything else is the worker's own.
+#pragma once
+
+#include <rte_spinlock.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "dataplane/l2/mac_table.h"
+#include "dataplane/rcu/rcu.h"
+#include "dataplane/stats/counters.h"
+#include "dataplane/worker/port_view.h"
+#include "dataplane/worker/tx_buffer.h"
+
+namespace sluice {
+
+// What all workers share; owned by the Datapath.
+struct ForwardingContext {
+  std::atomic<const PortView*> ports{nullptr};
+  std::atomic<bool> running{false};
+  MacTable* macs = nullptr;
+  Rcu* rcu = nullptr;
+  unsigned workers = 0;
+  // TX locks, used only for queues shared by several workers.
+  std::array<std::array<rte_spinlock_t, kMaxWorkers>, RTE_MAX_ETHPORTS> tx_locks{};
+};
+
+class alignas(RTE_CACHE_LINE_SIZE) Worker {
+ public:
+  Worker(unsigned index, unsigned lcore, ForwardingContext& context);
+
+  // The poll loop; returns when context.running turns false.
+  int run();
+
+  unsigned index() const { return index_; }
+  unsigned lcore() const { return lcore_; }
+  const PortCounters& port_counters(uint16_t port_id) const { return ports_[port_id]; }
+  const WorkerCounters& loop_counters() const { return loop_; }
+
+  // Output stage used by l2_forward and the pipeline.
+  void output(uint16_t port_id, rte_mbuf* m) noexcept;
+  void flood(uint16_t in_port_id, rte_mbuf* m) noexcept;
+  void drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept;
+
+ private:
+  void poll(const PortView& view, uint32_t now) noexcept;
+  void flush(const PortView& view) noexcept;
+
+  const unsigned index_;
+  const unsigned lcore_;
+  ForwardingContext& context_;
+  const PortView* view_ = nullptr;  // valid between load and quiescent
+  std::array<PortCounters, RTE_MAX_ETHPORTS> ports_;
+  WorkerCounters loop_;
+  std::array<TxBuffer, RTE_MAX_ETHPORTS> tx_;
+  std::array<uint16_t, RTE_MAX_ETHPORTS> dirty_;  // port ids with buffered packets
+  uint16_t dirty_count_ = 0;
+};
+
+}  // namespace sluice

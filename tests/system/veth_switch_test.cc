@@ -1,0 +1,121 @@
+// sluiced as users run it: two network namespaces whose veth peers are the
+// switch's af_packet ports; kernel ping and TCP between them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/netns_lab.h"
+
+namespace sluice {
+namespace {
+
+using test::shell;
+using test::shell_output;
+
+std::string sluiced_path() {
+  const char* path = std::getenv("SLUICED");
+  return path ? path : "build/dataplane/sluiced";
+}
+
+std::vector<std::string> sluiced_args(const std::vector<std::string>& ports) {
+  std::vector<std::string> args{sluiced_path(), "--stats-format", "json"};
+  for (const auto& port : ports) {
+    args.push_back("--port");
+    args.push_back(port);
+  }
+  for (const char* a : {"--", "-l", "0-1", "--no-huge", "-m", "512"}) args.push_back(a);
+  return args;
+}
+
+class VethSwitchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(lab_.add_host("h1", "10.199.0.1/24"));
+    ASSERT_TRUE(lab_.add_host("h2", "10.199.0.2/24"));
+    log_ = "/tmp/sluice-systest-" + std::to_string(getpid()) + ".log";
+    switch_ = std::make_unique<test::Process>(
+        sluiced_args({"veth:" + lab_.outside("h1"), "veth:" + lab_.outside("h2")}), log_);
+    ASSERT_TRUE(switch_->wait_for("forwarding on", std::chrono::seconds(20))) << switch_->log();
+  }
+  void TearDown() override {
+    if (switch_) {
+      EXPECT_EQ(switch_->stop(), 0) << switch_->log();
+    }
+    std::remove(log_.c_str());
+  }
+
+  // Asks sluiced for its counters (SIGUSR1) and returns the newest JSON line.
+  nlohmann::json stats() {
+    const std::size_t before = switch_->log().size();
+    kill(switch_->pid(), SIGUSR1);
+    for (int i = 0; i < 100; ++i) {
+      std::string log = switch_->log();
+      auto start = log.find("{\"type\":\"stats\"", before);
+      if (start != std::string::npos && log.find('\n', start) != std::string::npos) {
+        return nlohmann::json::parse(log.substr(start, log.find('\n', start) - start));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "no stats line in: " << switch_->log();
+    return {};
+  }
+
+  test::Lab lab_{"st"};
+  std::string log_;
+  std::unique_ptr<test::Process> switch_;
+};
+
+TEST_F(VethSwitchTest, PingCrossesTheSwitch) {
+  EXPECT_EQ(shell(lab_.exec("h1") + "ping -c 3 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0)
+      << switch_->log();
+}
+
+TEST_F(VethSwitchTest, ArpLearningShowsInCounters) {
+  ASSERT_EQ(shell(lab_.exec("h1") + "ping -c 2 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0);
+  nlohmann::json s = stats();
+  ASSERT_EQ(s["ports"].size(), 2u);
+  for (const auto& port : s["ports"]) {
+    EXPECT_GE(port["rx_packets"].get<uint64_t>(), 3u) << port;  // ARP + 2 ICMP
+    EXPECT_GE(port["tx_packets"].get<uint64_t>(), 3u) << port;
+    EXPECT_EQ(port["drops"]["runt"], 0) << port;
+  }
+  std::map<std::string, int> learned;
+  for (const auto& entry : s["macs"]) learned[entry["mac"]] = entry["port"];
+  EXPECT_EQ(learned[lab_.mac("h1")], 1) << s["macs"];
+  EXPECT_EQ(learned[lab_.mac("h2")], 2) << s["macs"];
+}
+
+TEST_F(VethSwitchTest, TcpTransferCompletes) {
+  ASSERT_EQ(shell(lab_.exec("h2") + "iperf3 -s -1 -D"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::string out = shell_output(lab_.exec("h1") + "iperf3 -c 10.199.0.2 -t 2 -J");
+  nlohmann::json result = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(result.is_discarded()) << out;
+  ASSERT_FALSE(result.contains("error")) << result["error"] << "\n" << switch_->log();
+  const double received = result["end"]["sum_received"]["bytes"].get<double>();
+  EXPECT_GT(received, 1e6) << out;
+}
+
+TEST_F(VethSwitchTest, SwitchTurnsOffOffloadsOnItsPorts) {
+  std::string features = shell_output("ethtool -k " + lab_.outside("h1"));
+  EXPECT_NE(features.find("tx-checksumming: off"), std::string::npos) << features;
+  EXPECT_NE(features.find("tcp-segmentation-offload: off"), std::string::npos) << features;
+  EXPECT_NE(features.find("generic-segmentation-offload: off"), std::string::npos) << features;
+}
+
+TEST(SluicedStartup, MissingInterfaceIsAClearError) {
+  std::string log = "/tmp/sluice-systest-missing-" + std::to_string(getpid()) + ".log";
+  test::Process sluiced(sluiced_args({"veth:sl-nosuchif"}), log);
+  for (int i = 0; i < 200 && sluiced.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(sluiced.exit_code(), 1);
+  EXPECT_NE(sluiced.log().find("error: port sl-nosuchif (veth:sl-nosuchif): no such interface "
+                               "sl-nosuchif: create it"),
+            std::string::npos)
+      << sluiced.log();
+  std::remove(log.c_str());
+}
+
+}  // namespace
+}  // namespace sluice
