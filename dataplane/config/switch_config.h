@@ -1,24 +1,39 @@
 // sluiced's configuration: command line and JSON config file.
 //
 // Command line (flags override the config file; ports from both are kept,
-// file first):
+// file first; EAL arguments given on the command line replace the file's
+// "eal" list, since EAL rejects some options given twice):
 //   sluiced [OPTIONS] [-- EAL-ARGS...]
 //     -p, --port [NAME=]SPEC   add a port (repeatable; see port_spec.h)
 //     -c, --config FILE        JSON config file (format below)
-//     -w, --workers N          forwarding workers (default: one per EAL worker lcore)
-//         --eal "ARGS"         EAL arguments as one string (split on blanks)
-//         --mac-aging SECONDS  MAC learning entry lifetime (default 300)
-//         --stats-interval SECONDS  print port counters every SECONDS (0: only on SIGUSR1)
-//         --mbufs N            mbuf pool size (default: sized from ports and queues)
+//     -w, --workers N          forwarding workers, 0..127 (default 0: one per
+//                              EAL worker lcore)
+//         --eal "ARGS"         EAL arguments as one string (split on blanks;
+//                              repeatable, appended in order, before those
+//                              after --)
+//         --mac-aging SECONDS  MAC learning entry lifetime, 1..86400 (default 300)
+//         --stats-interval SECONDS  print port counters every SECONDS, 0..86400
+//                              (0: only on SIGUSR1)
+//         --mbufs N            mbuf pool size, 0 or 1024..16777216 (default 0:
+//                              sized from ports and queues)
 //         --keep-offloads      do not turn off checksum/TSO/GSO on kernel ports
 //         --flows FILE         flow table to load at start
+//         --stats-format text|json  print those counters as a table (default) or
+//                              as one JSON object per line
 //     -h, --help               print usage and exit
 //     -V, --version            print version and exit
+// Values are given as "--flag VALUE" or "--flag=VALUE" (long flags), and as
+// "-p VALUE" or "-pVALUE" (short flags). Everything after a lone "--" is EAL
+// arguments.
 //
 // Config file:
 //   { "ports": ["veth:sw-a", {"name": "uplink", "spec": "pci:0000:03:00.0"}],
 //     "workers": 1, "mac_aging": 300, "stats_interval": 0, "mbufs": 16384,
-//     "keep_offloads": false, "flows": "rules.txt", "eal": ["-l", "0-1"] }
+//     "stats_format": "text", "keep_offloads": false, "flows": "rules.txt",
+//     "eal": ["-l", "0-1"] }
+// Every key is optional; the value ranges are those of the flags. A port
+// object needs "spec"; its optional "name" names the port (then the spec must
+// not carry a NAME= prefix too).
 // Unknown keys and wrong types are errors naming the JSON path.
 #pragma once
 
@@ -35,7 +50,8 @@ struct SwitchConfig {
   unsigned workers = 0;               // 0: one per EAL worker lcore
   unsigned mac_aging_s = 300;
   unsigned stats_interval_s = 0;
-  unsigned mbufs = 0;  // 0: sized from ports and queues
+  bool stats_json = false;  // --stats-format json: counters as JSON lines
+  unsigned mbufs = 0;       // 0: sized from ports and queues
   bool keep_offloads = false;
   std::string flows_file;
   bool show_help = false;
@@ -46,11 +62,39 @@ struct SwitchConfig {
 const char* switch_usage();
 
 // Parses argv (argv[0] is the program). Reads the config file named by
-// --config. Throws sluice::Error naming the flag, file or JSON path that is
-// wrong; port names must be unique (the error names the duplicate).
+// --config (after all flags, whatever their order). With --help or --version
+// nothing else is validated and the config file is not read.
+// Throws sluice::Error (code EINVAL unless said otherwise) whose path() names
+// what is wrong and whose message says what to fix:
+//   - unknown option, or a positional argument ("EAL arguments go after --")
+//     path: the argument as given
+//   - a flag without its value, a value on a flag that takes none, a number
+//     that is not a decimal integer in range, a bad port spec
+//     path: the flag ("--workers")
+//   - a config file that cannot be read (code: errno) or is not valid JSON
+//     path: "--config"; the message starts with 'config file "FILE": '
+//   - anything apply_config_json() rejects; message prefixed as above, path
+//     kept (a JSON pointer)
+//   - two ports with the same name: 'duplicate port name "x": give each port a
+//     distinct NAME= prefix'; two ports on the same kernel interface or DPDK
+//     device: 'ports "a" and "b" both use interface sw-a' (or "device X")
+//     path: "--port" or the JSON pointer of the later port
 SwitchConfig parse_switch_config(int argc, const char* const* argv);
 
-// Parses a config file's JSON text into `config` (used by the above).
+// Parses a config file's JSON text into `config` (used by the above): keys
+// present in the JSON overwrite `config`'s fields, ports are appended, "eal"
+// replaces eal_args. Throws sluice::Error with code EINVAL, path() the JSON
+// pointer of the offending value ("/ports/1/spec", "" for the whole document)
+// and a message that starts with that pointer and ": " (nothing for the whole
+// document):
+//   - not valid JSON (the message gives the byte offset), or not an object
+//   - unknown key (the message lists the known ones)
+//   - wrong type ('/workers: expected an unsigned integer, got string'; a
+//     number that is not an integer is shown: 'got 1.5')
+//   - number out of range ('/workers: must be from 0 to 127, got 200')
+//   - bad port spec (the message of parse_port_spec follows the pointer)
+//   - a port object without "spec", or with "name" and a NAME= prefix both
+//   - duplicate port names, or two ports on one interface or device (as above)
 void apply_config_json(const std::string& json_text, SwitchConfig& config);
 
 }  // namespace sluice

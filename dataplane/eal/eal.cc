@@ -3,6 +3,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -88,16 +90,13 @@ Eal::Eal(std::vector<std::string> args, const std::vector<std::string>& pci_devi
       !has_arg(args, "--allow")) {
     args_.push_back("--no-pci");
   }
-  if (!has_arg(args, "--file-prefix") && !has_arg(args, "--in-memory")) {
-    args_.push_back("--in-memory");
-  }
   hugepages_ = !has_arg(args, "--no-huge");
   if (hugepages_) {
     HugepageStatus huge = probe_hugepages();
     if (!huge.usable) {
       std::fprintf(stderr,
-                   "sluiced: notice: %s; running with --no-huge -m 1024 (slower; vhost-user ports "
-                   "need hugepages)\n",
+                   "sluiced: notice: %s; running with --no-huge (slower; vhost-user ports need "
+                   "hugepages)\n",
                    huge.detail.c_str());
       args_.push_back("--no-huge");
       if (!has_arg(args, "-m")) {
@@ -105,6 +104,19 @@ Eal::Eal(std::vector<std::string> args, const std::vector<std::string>& pci_devi
         args_.push_back("1024");
       }
       hugepages_ = false;
+    }
+  }
+  if (!has_arg(args, "--file-prefix") && !has_arg(args, "--in-memory")) {
+    if (hugepages_) {
+      args_.push_back("--in-memory");
+    } else {
+      // --in-memory needs hugepages; without them, a private prefix with no
+      // shared config and no telemetry socket leaves only an empty runtime
+      // directory, removed at exit.
+      runtime_dir_ = "/var/run/dpdk/sluice-" + std::to_string(getpid());
+      args_.push_back("--file-prefix=sluice-" + std::to_string(getpid()));
+      args_.push_back("--no-shconf");
+      args_.push_back("--no-telemetry");
     }
   }
   args_.insert(args_.end(), args.begin(), args.end());
@@ -121,6 +133,7 @@ Eal::Eal(std::vector<std::string> args, const std::vector<std::string>& pci_devi
 
 Eal::~Eal() {
   rte_eal_cleanup();
+  if (!runtime_dir_.empty()) rmdir(runtime_dir_.c_str());
   eal_alive = false;
 }
 

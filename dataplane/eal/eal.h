@@ -4,10 +4,12 @@
 // adds defaults the user did not set, each only if absent from `args`:
 //   --no-pci plus nothing else, when `pci_devices` is empty (never touch a NIC
 //     the user did not name); otherwise `-a ADDR` for each PCI device;
-//   --in-memory (no hugepage or runtime files are left behind), unless the user
-//     passed --file-prefix or --in-memory;
 //   --no-huge -m 1024, when no 2 MiB/1 GiB hugepages are reserved and mounted
-//     (a notice says so: vhost-user ports then cannot work).
+//     (a notice says so: vhost-user ports then cannot work);
+//   unless the user passed --file-prefix or --in-memory, nothing is left
+//     behind: --in-memory with hugepages; without them (it is refused there)
+//     a per-process --file-prefix with --no-shconf --no-telemetry, whose runtime directory
+//     is removed at exit.
 // Throws sluice::Error with a message naming what to fix (hugepages, lcores,
 // a busy file prefix) when rte_eal_init fails.
 #pragma once
@@ -40,6 +42,7 @@ class Eal {
  private:
   std::vector<std::string> args_;
   bool hugepages_ = false;
+  std::string runtime_dir_;  // removed at exit when we chose the prefix
 };
 
 }  // namespace sluice

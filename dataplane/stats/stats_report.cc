@@ -67,10 +67,10 @@ std::string stats_table(const StatsSnapshot& stats) {
 }
 
 std::string stats_json_line(const StatsSnapshot& stats) {
-  nlohmann::json doc = {{"type", "stats"}, {"time", stats.unix_time}};
-  auto& port_list = doc["ports"] = nlohmann::json::array();
+  nlohmann::ordered_json doc = {{"type", "stats"}, {"time", stats.unix_time}};
+  auto& port_list = doc["ports"] = nlohmann::ordered_json::array();
   for (const PortReport& p : stats.ports) {
-    nlohmann::json drops = nlohmann::json::object();
+    nlohmann::ordered_json drops = nlohmann::ordered_json::object();
     for (unsigned i = 0; i < kDropReasons; ++i) {
       drops[drop_reason_name(static_cast<DropReason>(i))] = p.totals.drops[i];
     }
@@ -85,7 +85,7 @@ std::string stats_json_line(const StatsSnapshot& stats) {
                          {"tx_bytes", p.totals.tx_bytes},
                          {"drops", drops}});
   }
-  auto& worker_list = doc["workers"] = nlohmann::json::array();
+  auto& worker_list = doc["workers"] = nlohmann::ordered_json::array();
   for (const WorkerReport& w : stats.workers) {
     worker_list.push_back({{"lcore", w.lcore},
                            {"packets", w.packets},
@@ -94,7 +94,7 @@ std::string stats_json_line(const StatsSnapshot& stats) {
                            {"idle_cycles", w.idle_cycles},
                            {"cycles_per_packet", cycles_per_packet(w)}});
   }
-  auto& mac_list = doc["macs"] = nlohmann::json::array();
+  auto& mac_list = doc["macs"] = nlohmann::ordered_json::array();
   for (const MacReport& m : stats.macs) {
     mac_list.push_back({{"mac", m.mac}, {"port", m.port}, {"age", m.age_s}});
   }

@@ -61,7 +61,11 @@ class L2SwitchTest : public ::testing::Test {
     port.tx = rte_ring_create((port.name + "_tx").c_str(), 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
     ASSERT_NE(port.rx, nullptr);
     ASSERT_NE(port.tx, nullptr);
-    ASSERT_GE(rte_eth_from_rings(port.name.c_str(), &port.rx, 1, &port.tx, 1, 0), 0);
+    const int id = rte_eth_from_rings(port.name.c_str(), &port.rx, 1, &port.tx, 1, 0);
+    ASSERT_GE(id, 0);
+    char ethdev_name[RTE_ETH_NAME_MAX_LEN];
+    ASSERT_EQ(rte_eth_dev_get_name_by_port(static_cast<uint16_t>(id), ethdev_name), 0);
+    port.name = ethdev_name;  // the port adopts the ethdev of that name
     PortSpec spec;
     spec.name = port.name;
     spec.text = port.name;

@@ -1,5 +1,5 @@
-// Test support: one EAL per test binary, with --no-huge, its own in-memory
-// instance (no hugepage or runtime files left behind) and no PCI probing.
+// Test support: one EAL per test binary, with --no-huge, a private file
+// prefix (nothing left behind, see eal.h) and no PCI probing.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@ class EalEnvironment : public ::testing::Environment {
   explicit EalEnvironment(std::string lcores) : lcores_(std::move(lcores)) {}
   void SetUp() override {
     eal_ = std::make_unique<Eal>(
-        std::vector<std::string>{"--no-huge", "-m", "512", "--in-memory", "-l", lcores_,
+        std::vector<std::string>{"--no-huge", "-m", "512", "-l", lcores_,
                                  "--log-level", "lib.eal:error"},
         std::vector<std::string>{});
   }
