@@ -27,14 +27,16 @@ std::vector<std::string> sluiced_args(const std::vector<std::string>& ports) {
   return args;
 }
 
-class VethSwitchTest : public ::testing::Test {
+// Parameter: the port shorthand, "veth" (af_packet) or "afxdp".
+class VethSwitchTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(lab_.add_host("h1", "10.199.0.1/24"));
     ASSERT_TRUE(lab_.add_host("h2", "10.199.0.2/24"));
     log_ = "/tmp/sluice-systest-" + std::to_string(getpid()) + ".log";
     switch_ = std::make_unique<test::Process>(
-        sluiced_args({"veth:" + lab_.outside("h1"), "veth:" + lab_.outside("h2")}), log_);
+        sluiced_args({GetParam() + ":" + lab_.outside("h1"), GetParam() + ":" + lab_.outside("h2")}),
+        log_);
     ASSERT_TRUE(switch_->wait_for("forwarding on", std::chrono::seconds(20))) << switch_->log();
   }
   void TearDown() override {
@@ -65,12 +67,12 @@ class VethSwitchTest : public ::testing::Test {
   std::unique_ptr<test::Process> switch_;
 };
 
-TEST_F(VethSwitchTest, PingCrossesTheSwitch) {
+TEST_P(VethSwitchTest, PingCrossesTheSwitch) {
   EXPECT_EQ(shell(lab_.exec("h1") + "ping -c 3 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0)
       << switch_->log();
 }
 
-TEST_F(VethSwitchTest, ArpLearningShowsInCounters) {
+TEST_P(VethSwitchTest, ArpLearningShowsInCounters) {
   ASSERT_EQ(shell(lab_.exec("h1") + "ping -c 2 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0);
   nlohmann::json s = stats();
   ASSERT_EQ(s["ports"].size(), 2u);
@@ -85,7 +87,7 @@ TEST_F(VethSwitchTest, ArpLearningShowsInCounters) {
   EXPECT_EQ(learned[lab_.mac("h2")], 2) << s["macs"];
 }
 
-TEST_F(VethSwitchTest, TcpTransferCompletes) {
+TEST_P(VethSwitchTest, TcpTransferCompletes) {
   ASSERT_EQ(shell(lab_.exec("h2") + "iperf3 -s -1 -D"), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::string out = shell_output(lab_.exec("h1") + "iperf3 -c 10.199.0.2 -t 2 -J");
@@ -96,12 +98,15 @@ TEST_F(VethSwitchTest, TcpTransferCompletes) {
   EXPECT_GT(received, 1e6) << out;
 }
 
-TEST_F(VethSwitchTest, SwitchTurnsOffOffloadsOnItsPorts) {
+TEST_P(VethSwitchTest, SwitchTurnsOffOffloadsOnItsPorts) {
   std::string features = shell_output("ethtool -k " + lab_.outside("h1"));
   EXPECT_NE(features.find("tx-checksumming: off"), std::string::npos) << features;
   EXPECT_NE(features.find("tcp-segmentation-offload: off"), std::string::npos) << features;
   EXPECT_NE(features.find("generic-segmentation-offload: off"), std::string::npos) << features;
 }
+
+INSTANTIATE_TEST_SUITE_P(KernelPorts, VethSwitchTest, ::testing::Values("veth", "afxdp"),
+                         [](const auto& info) { return info.param; });
 
 TEST(SluicedStartup, MissingInterfaceIsAClearError) {
   std::string log = "/tmp/sluice-systest-missing-" + std::to_string(getpid()) + ".log";
@@ -114,6 +119,20 @@ TEST(SluicedStartup, MissingInterfaceIsAClearError) {
                                "sl-nosuchif: create it"),
             std::string::npos)
       << sluiced.log();
+  std::remove(log.c_str());
+}
+
+// With real hugepages when scripts/setup could reserve them, else --no-huge.
+TEST(SluicedShutdown, SigtermLeavesNoHugepageOrRuntimeFiles) {
+  std::string log = "/tmp/sluice-systest-shutdown-" + std::to_string(getpid()) + ".log";
+  test::Process sluiced({sluiced_path(), "--port", "n1=null", "--port", "n2=null", "--", "-l", "0-1"},
+                        log);
+  ASSERT_TRUE(sluiced.wait_for("forwarding on", std::chrono::seconds(20))) << sluiced.log();
+  const std::string runtime_dir = "/var/run/dpdk/sluice-" + std::to_string(sluiced.pid());
+  EXPECT_EQ(sluiced.stop(), 0) << sluiced.log();
+  EXPECT_EQ(shell_output("ls -A /dev/hugepages 2>/dev/null"), "");
+  EXPECT_NE(shell("test -e " + runtime_dir), 0) << runtime_dir << " left behind";
+  EXPECT_NE(sluiced.log().find("final counters"), std::string::npos) << sluiced.log();
   std::remove(log.c_str());
 }
 
