@@ -307,7 +307,7 @@ PortSpec parse(std::string_view text, std::optional<std::string_view> given_name
       port.devargs = "net_pcap_" + port.name + port.devargs;
       break;
     case PortKind::null:
-      port.devargs = "net_null_" + port.name;
+      port.devargs = "net_null_" + port.name + ",no-rx=1";  // a sink: rx returns nothing
       break;
     default:
       break;

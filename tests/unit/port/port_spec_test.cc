@@ -74,8 +74,10 @@ INSTANTIATE_TEST_SUITE_P(
         Expected{"ring:r0", "r0", PortKind::ring, "ring:r0", "net_ring_r0", "", "net_ring_r0"},
         Expected{"loop=ring:abcdefgh", "loop", PortKind::ring, "ring:abcdefgh", "net_ring_abcdefgh",
                  "", "net_ring_abcdefgh"},
-        Expected{"null", "null", PortKind::null, "null", "net_null_null", "", "net_null_null"},
-        Expected{"n2=null", "n2", PortKind::null, "null", "net_null_n2", "", "net_null_n2"},
+        Expected{"null", "null", PortKind::null, "null", "net_null_null,no-rx=1", "",
+                 "net_null_null,no-rx=1"},
+        Expected{"n2=null", "n2", PortKind::null, "null", "net_null_n2,no-rx=1", "",
+                 "net_null_n2,no-rx=1"},
         Expected{"net_tap0,iface=tap0", "net_tap0", PortKind::devargs, "net_tap0,iface=tap0",
                  "net_tap0,iface=tap0", "", "net_tap0,iface=tap0"},
         Expected{"eth_null0", "eth_null0", PortKind::devargs, "eth_null0", "eth_null0", "",
@@ -83,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
         Expected{"x=net_null0,size=64", "x", PortKind::devargs, "net_null0,size=64",
                  "net_null0,size=64", "", "net_null0,size=64"},
         Expected{"A.b_c-901234567=null", "A.b_c-901234567", PortKind::null, "null",
-                 "net_null_A.b_c-901234567", "", "net_null_A.b_c-901234567"}));
+                 "net_null_A.b_c-901234567,no-rx=1", "", "net_null_A.b_c-901234567,no-rx=1"}));
 
 struct Bad {
   const char* spec;

@@ -1,0 +1,303 @@
+// Action execution over a packet, and the Sink contract between the flow
+// pipeline and the forwarding worker.
+//
+// Sink contract. The worker supplies a Sink with these non-virtual methods:
+//
+//   void output(uint16_t port_no, rte_mbuf* m);   // send on a port
+//   void flood(rte_mbuf* m);                      // every port but the input
+//   void normal(rte_mbuf* m);                     // MAC-learning L2 switch
+//   void controller(rte_mbuf* m, uint8_t table, uint64_t cookie);  // packet-in
+//   void nf(uint32_t instance, rte_mbuf* m);      // network function hook
+//   void drop(rte_mbuf* m, DropReason why);       // count and free
+//   rte_mbuf* copy(const rte_mbuf* m);            // deep, writable copy or nullptr
+//
+// Every method that receives an mbuf takes ownership of it: it must send,
+// queue, hand on or free it. Every packet given to the pipeline ends in
+// exactly one of output/flood/normal/controller/nf/drop. When an action list
+// hands a packet to several places (output:1,output:2; group all; flood and
+// controller), the pipeline asks the Sink for copy() for every destination
+// but the last, and gives the last one the original; a copy is deep (later
+// header edits do not show in packets already handed over: OpenFlow
+// apply-actions semantics). A failed copy skips that one destination and is
+// counted in FlowWorkerStats::copy_failures (no packet exists to drop).
+// None of the methods may block, throw or take a lock.
+//
+// Thread-safety: runs on the forwarding worker that owns the FlowWorker, the
+// mbufs and the Sink, between two quiescent states.
+#pragma once
+
+#include <rte_meter.h>
+
+#include <cstdint>
+
+#include "dataplane/flow/drop_reason.h"
+#include "dataplane/flow/flow_worker.h"
+#include "dataplane/flow/packet_edit.h"
+
+namespace sluice {
+
+// The packet being executed and how many destinations are still to come.
+struct ActionState {
+  rte_mbuf* m;            // nullptr once handed over or dropped
+  unsigned outputs_left;  // destinations still to come in the whole path
+  uint8_t table = 0;      // of the rule being executed (packet-in reason)
+  uint64_t cookie = 0;
+  uint64_t now = 0;  // TSC, for meters and counters
+};
+
+namespace detail {
+
+// The packet for the next destination: the original for the last one, a copy
+// before. nullptr if the copy failed (counted).
+template <class Sink>
+inline rte_mbuf* take(ActionState& st, FlowWorker& w, Sink& sink) {
+  if (st.outputs_left > 0) --st.outputs_left;
+  if (st.outputs_left == 0) {
+    rte_mbuf* m = st.m;
+    st.m = nullptr;
+    return m;
+  }
+  rte_mbuf* c = sink.copy(st.m);
+  if (c == nullptr) FlowWorker::bump(w.stats.copy_failures);
+  return c;
+}
+
+inline unsigned count_outputs(const ActionList& actions) {
+  unsigned n = 0;
+  for (const Action& a : actions) switch (a.type) {
+      case ActionType::output:
+      case ActionType::flood:
+      case ActionType::normal:
+      case ActionType::controller:
+      case ActionType::group:
+      case ActionType::nf:
+        ++n;
+        break;
+      default:
+        break;
+    }
+  return n;
+}
+
+inline uint32_t five_tuple_hash(const FlowKey& k) {
+  uint32_t h = rte_hash_crc(k.nw_src, 32, k.ip_proto);
+  return rte_hash_crc_4byte(static_cast<uint32_t>(k.tp_src) << 16 | k.tp_dst, h);
+}
+
+}  // namespace detail
+
+template <class Sink>
+inline void execute_actions(const Action* actions, size_t n, ActionState& st, FlowWorker& w,
+                            const PipelineVersion& v, const FlowKey& key, Sink& sink);
+
+namespace detail {
+
+// Runs a group bucket on its own packet `m` (an original or a copy).
+template <class Sink>
+inline void run_bucket(const ActionList& bucket, rte_mbuf* m, const ActionState& parent,
+                       FlowWorker& w, const PipelineVersion& v, const FlowKey& key, Sink& sink) {
+  ActionState st{m, count_outputs(bucket), parent.table, parent.cookie, parent.now};
+  execute_actions(bucket.data(), bucket.size(), st, w, v, key, sink);
+  if (st.m != nullptr) sink.drop(st.m, DropReason::action_drop);
+}
+
+template <class Sink>
+inline void run_group(const GroupDef& g, ActionState& st, FlowWorker& w, const PipelineVersion& v,
+                      const FlowKey& key, Sink& sink) {
+  if (g.buckets.empty()) {
+    rte_mbuf* m = take(st, w, sink);
+    if (m != nullptr) sink.drop(m, DropReason::action_drop);
+    return;
+  }
+  if (g.type == GroupType::select) {
+    const ActionList& b = g.buckets[five_tuple_hash(key) % g.buckets.size()];
+    rte_mbuf* m = take(st, w, sink);
+    if (m != nullptr) run_bucket(b, m, st, w, v, key, sink);
+    return;
+  }
+  // all: a copy per bucket; the last bucket gets what take() gives.
+  for (size_t i = 0; i + 1 < g.buckets.size(); ++i) {
+    rte_mbuf* c = sink.copy(st.m);
+    if (c == nullptr) {
+      FlowWorker::bump(w.stats.copy_failures);
+      continue;
+    }
+    run_bucket(g.buckets[i], c, st, w, v, key, sink);
+  }
+  rte_mbuf* m = take(st, w, sink);
+  if (m != nullptr) run_bucket(g.buckets.back(), m, st, w, v, key, sink);
+}
+
+template <class Sink>
+inline bool stop(ActionState& st, Sink& sink, DropReason why) {
+  sink.drop(st.m, why);
+  st.m = nullptr;
+  return false;
+}
+
+// One action; false when the packet is gone (dropped) and the list must stop.
+template <class Sink>
+inline bool execute_one(const Action& a, ActionState& st, FlowWorker& w, const PipelineVersion& v,
+                        const FlowKey& key, Sink& sink) {
+  namespace pe = packet_edit;
+  if (st.m == nullptr) return false;
+  switch (a.type) {
+    case ActionType::output:
+      if (rte_mbuf* m = take(st, w, sink)) sink.output(static_cast<uint16_t>(a.arg), m);
+      break;
+    case ActionType::flood:
+      if (rte_mbuf* m = take(st, w, sink)) sink.flood(m);
+      break;
+    case ActionType::normal:
+      if (rte_mbuf* m = take(st, w, sink)) sink.normal(m);
+      break;
+    case ActionType::controller:
+      if (rte_mbuf* m = take(st, w, sink)) {
+        if (m->pkt_len > a.arg) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - a.arg));
+        sink.controller(m, st.table, st.cookie);
+      }
+      break;
+    case ActionType::nf:
+      if (rte_mbuf* m = take(st, w, sink)) sink.nf(a.arg, m);
+      break;
+    case ActionType::group: {
+      const GroupDef* g = v.find_group(a.arg);
+      if (g == nullptr) {
+        if (rte_mbuf* m = take(st, w, sink)) sink.drop(m, DropReason::no_group);
+        break;
+      }
+      run_group(*g, st, w, v, key, sink);
+      break;
+    }
+    case ActionType::meter: {
+      const MeterRef* mr = v.find_meter(a.arg);
+      if (mr == nullptr) return stop(st, sink, DropReason::no_meter);
+      rte_color c = rte_meter_srtcm_color_blind_check(
+          &w.meter(*mr), const_cast<rte_meter_srtcm_profile*>(&mr->profile), st.now, st.m->pkt_len);
+      if (c == RTE_COLOR_RED) return stop(st, sink, DropReason::meter);
+      break;
+    }
+    case ActionType::set_field: {
+      bool ok = true;
+      switch (a.field) {
+        case Field::eth_src:
+        case Field::eth_dst:
+          ok = pe::set_eth(st.m, a.field == Field::eth_dst, static_cast<uint64_t>(a.value));
+          break;
+        case Field::ipv4_src:
+        case Field::ipv4_dst:
+          ok = pe::set_ipv4(st.m, a.field == Field::ipv4_dst, static_cast<uint32_t>(a.value));
+          break;
+        case Field::ipv6_src:
+        case Field::ipv6_dst: {
+          uint8_t addr[16];
+          for (int i = 0; i < 16; ++i) addr[i] = static_cast<uint8_t>(a.value >> (8 * (15 - i)));
+          ok = pe::set_ipv6(st.m, a.field == Field::ipv6_dst, addr);
+          break;
+        }
+        case Field::ip_dscp:
+          ok = pe::set_dscp(st.m, static_cast<uint8_t>(a.value));
+          break;
+        case Field::tcp_src:
+        case Field::tcp_dst:
+          ok = pe::set_port(st.m, IPPROTO_TCP, a.field == Field::tcp_dst,
+                            static_cast<uint16_t>(a.value));
+          break;
+        case Field::udp_src:
+        case Field::udp_dst:
+          ok = pe::set_port(st.m, IPPROTO_UDP, a.field == Field::udp_dst,
+                            static_cast<uint16_t>(a.value));
+          break;
+        case Field::sctp_src:
+        case Field::sctp_dst:
+          ok = pe::set_port(st.m, IPPROTO_SCTP, a.field == Field::sctp_dst,
+                            static_cast<uint16_t>(a.value));
+          break;
+        case Field::vlan_vid:
+          ok = pe::set_tci(st.m, 0x0fff, static_cast<uint16_t>(a.value));
+          break;
+        case Field::vlan_pcp:
+          ok = pe::set_tci(st.m, 0xe000, static_cast<uint16_t>(a.value << 13));
+          break;
+        default:
+          break;  // registers and metadata live in the key only
+      }
+      if (!ok) return stop(st, sink, DropReason::unsupported);
+      break;
+    }
+    case ActionType::push_vlan:
+      if (!pe::push_vlan(st.m, static_cast<uint16_t>(a.arg)))
+        return stop(st, sink, DropReason::unsupported);
+      break;
+    case ActionType::pop_vlan:
+      if (!pe::pop_vlan(st.m)) return stop(st, sink, DropReason::unsupported);
+      break;
+    case ActionType::dec_ttl:
+      switch (pe::dec_ttl(st.m)) {
+        case pe::TtlResult::ok:
+          break;
+        case pe::TtlResult::expired:
+          return stop(st, sink, DropReason::ttl_expired);
+        case pe::TtlResult::unsupported:
+          return stop(st, sink, DropReason::unsupported);
+      }
+      break;
+    default:
+      break;  // drop, goto_table, write_metadata, set_reg: nothing on the packet
+  }
+  return st.m != nullptr;
+}
+
+}  // namespace detail
+
+// Applies `actions` in order to st.m. Destinations take copies while
+// st.outputs_left says more are to come; the packet may be consumed
+// (st.m == nullptr afterwards). Data path: no heap, no throw.
+template <class Sink>
+inline void execute_actions(const Action* actions, size_t n, ActionState& st, FlowWorker& w,
+                            const PipelineVersion& v, const FlowKey& key, Sink& sink) {
+  for (size_t i = 0; i < n; ++i)
+    if (!detail::execute_one(actions[i], st, w, v, key, sink)) return;
+}
+
+// Executes a resolved path on packet `m` (which it consumes): counts every
+// matched rule, runs each rule's actions in table order, then the miss
+// behaviour if the walk ended in a miss; a packet no action handed over is
+// dropped as action_drop (or no_match on a "drop" miss).
+template <class Sink>
+inline void execute_path(const FlowPath& path, rte_mbuf* m, const FlowKey& key, FlowWorker& w,
+                         const PipelineVersion& v, uint64_t now, Sink& sink) {
+  ActionState st{m, 0, 0, 0, now};
+  for (unsigned i = 0; i < path.n; ++i) st.outputs_left += path.rules[i]->n_outputs;
+  bool miss_out = path.missed && path.miss.kind != MissKind::drop;
+  st.outputs_left += miss_out ? 1 : 0;
+  uint32_t bytes = m->pkt_len;
+  for (unsigned i = 0; i < path.n; ++i) {
+    const FlowRule* r = path.rules[i];
+    w.count(r->id, bytes, now);
+    if (st.m == nullptr) continue;
+    st.table = r->table;
+    st.cookie = r->cookie;
+    execute_actions(r->actions, r->n_actions, st, w, v, key, sink);
+  }
+  if (st.m == nullptr) return;
+  if (!path.missed) {
+    sink.drop(st.m, DropReason::action_drop);
+    return;
+  }
+  st.table = path.miss_table;
+  st.cookie = 0;
+  switch (path.miss.kind) {
+    case MissKind::normal:
+      if (rte_mbuf* p = detail::take(st, w, sink)) sink.normal(p);
+      break;
+    case MissKind::controller:
+      if (rte_mbuf* p = detail::take(st, w, sink)) sink.controller(p, st.table, 0);
+      break;
+    default:
+      break;
+  }
+  if (st.m != nullptr) sink.drop(st.m, DropReason::no_match);
+}
+
+}  // namespace sluice

@@ -1,0 +1,106 @@
+// FlowWorker: everything one forwarding worker owns for the flow pipeline:
+// its exact-match cache, its per-rule counters, its meter states and its
+// pipeline statistics. Created by Pipeline::add_worker() on the control
+// thread before the worker starts.
+//
+// Thread-safety: only the owning worker writes (single writer, relaxed
+// atomic stores, no read-modify-write); the control thread reads counters to
+// sum them, and resets the counters of a rule id only after a grace period
+// in which no worker can touch that id.
+#pragma once
+
+#include <rte_common.h>
+#include <rte_meter.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "dataplane/flow/exact_match_cache.h"
+
+namespace sluice {
+
+struct RuleCounter {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> last_hit{0};  // TSC of the last packet, 0 = never
+};
+
+struct FlowWorkerStats {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> emc_hits{0};
+  std::atomic<uint64_t> emc_misses{0};
+  std::atomic<uint64_t> copy_failures{0};  // a copy for a multi-output could not be made
+};
+
+class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
+ public:
+  FlowWorker(unsigned thread_id, uint32_t max_rules, unsigned emc_entries)
+      : thread_id_(thread_id),
+        max_rules_(max_rules),
+        counters_(static_cast<RuleCounter*>(
+            std::aligned_alloc(RTE_CACHE_LINE_SIZE, round_up(sizeof(RuleCounter) * max_rules)))),
+        emc(emc_entries) {
+    if (counters_ == nullptr) throw std::bad_alloc();
+    for (uint32_t i = 0; i < max_rules; ++i) new (&counters_[i]) RuleCounter;
+  }
+  ~FlowWorker() { std::free(counters_); }
+  FlowWorker(const FlowWorker&) = delete;
+  FlowWorker& operator=(const FlowWorker&) = delete;
+
+  // The worker's RCU thread id (Rcu::register_thread / quiescent).
+  unsigned thread_id() const { return thread_id_; }
+
+  // Data path (owning worker).
+  void count(uint32_t rule_id, uint32_t bytes, uint64_t now) {
+    RuleCounter& c = counters_[rule_id];
+    c.packets.store(c.packets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    c.bytes.store(c.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+    c.last_hit.store(now, std::memory_order_relaxed);
+  }
+  static void bump(std::atomic<uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  // Meter state for `m`, (re)configured when the meter's epoch changed.
+  rte_meter_srtcm& meter(const MeterRef& m) {
+    MeterState& s = meters_[m.slot];
+    if (s.epoch != m.epoch) {
+      rte_meter_srtcm_config(&s.state, const_cast<rte_meter_srtcm_profile*>(&m.profile));
+      s.epoch = m.epoch;
+    }
+    return s.state;
+  }
+
+  // Control thread.
+  const RuleCounter& counter(uint32_t rule_id) const { return counters_[rule_id]; }
+  void reset_counter(uint32_t rule_id) {
+    counters_[rule_id].packets.store(0, std::memory_order_relaxed);
+    counters_[rule_id].bytes.store(0, std::memory_order_relaxed);
+    counters_[rule_id].last_hit.store(0, std::memory_order_relaxed);
+  }
+  uint32_t max_rules() const { return max_rules_; }
+
+  FlowWorkerStats stats;
+
+ private:
+  static size_t round_up(size_t n) {
+    return (n + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
+  }
+  struct MeterState {
+    rte_meter_srtcm state{};
+    uint32_t epoch = 0;  // 0: never configured (epochs start at 1)
+  };
+
+  unsigned thread_id_;
+  uint32_t max_rules_;
+  RuleCounter* counters_;
+
+ public:
+  ExactMatchCache emc;
+
+ private:
+  MeterState meters_[kMaxMeters];
+};
+
+}  // namespace sluice

@@ -1,0 +1,559 @@
+#include "dataplane/flow/pipeline.h"
+
+#include <rte_cycles.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "common/error.h"
+#include "common/rules/text.h"
+
+namespace sluice {
+namespace {
+
+// R's constraint on one field is within F's (OpenFlow non-strict selection).
+bool field_within(const FieldMatch& r, const FieldMatch& f) {
+  if (!f.range) {
+    if (!r.range) return (r.mask & f.mask) == f.mask && (r.value & f.mask) == f.value;
+    for (uint32_t v = r.lo; v <= r.hi; ++v)
+      if ((v & f.mask) != f.value) return false;
+    return true;
+  }
+  if (r.range) return r.lo >= f.lo && r.hi <= f.hi;
+  u128 lo = r.value, hi = r.value | (~r.mask & 0xffff);
+  return lo >= f.lo && hi <= f.hi;
+}
+
+bool covers(const Match& filter, const Match& m) {
+  for (unsigned i = 0; i < kFieldCount; ++i) {
+    Field f = static_cast<Field>(i);
+    if (!filter.has(f)) continue;
+    if (!m.has(f) || !field_within(m.get(f), filter.get(f))) return false;
+  }
+  return true;
+}
+
+bool cookie_ok(uint64_t cookie, const FlowMod& op) {
+  return (cookie & op.cookie_mask) == (op.rule.cookie & op.cookie_mask);
+}
+
+Error at_op(size_t i, const Error& e) {
+  return Error(e.what(), e.code(), "/ops/" + std::to_string(i) + e.path());
+}
+
+void check_bucket_actions(const ActionList& actions, const std::string& path) {
+  Rule r;
+  r.actions = actions;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    ActionType t = actions[i].type;
+    if (t == ActionType::goto_table || t == ActionType::group)
+      throw Error(std::string(action_name(t)) + " is not allowed in a group bucket", EINVAL,
+                  path + "/" + std::to_string(i));
+    if (t == ActionType::set_field || t == ActionType::dec_ttl)
+      r.actions[i] = Action::simple(ActionType::pop_vlan);
+  }
+  // Header prerequisites cannot be checked without a match: edits of absent
+  // headers are skipped at run time. The rest is checked as for rules.
+  if (auto p = check_rule(r)) throw Error(p->message, EINVAL, path + p->where.substr(8));
+}
+
+}  // namespace
+
+const char* removed_reason_name(RemovedReason r) {
+  switch (r) {
+    case RemovedReason::idle_timeout:
+      return "idle_timeout";
+    case RemovedReason::hard_timeout:
+      return "hard_timeout";
+    case RemovedReason::deleted:
+      return "delete";
+  }
+  return "?";
+}
+
+struct Pipeline::Staged {
+  FlowRule* base = nullptr;    // the live rule with this identity before the commit
+  std::optional<Rule> rule;    // what it is after; nullopt = absent
+  bool keep_counters = false;  // a modify of `base`: keep id, counters and age
+};
+
+size_t Pipeline::IdentityHash::operator()(const Identity& i) const {
+  uint64_t h = 1469598103934665603ull ^ (uint64_t{i.table} << 16 | i.priority);
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  mix(i.match.present_bits());
+  for (unsigned f = 0; f < kFieldCount; ++f) {
+    if (!i.match.has(static_cast<Field>(f))) continue;
+    const FieldMatch& m = i.match.get(static_cast<Field>(f));
+    mix(static_cast<uint64_t>(m.value));
+    mix(static_cast<uint64_t>(m.value >> 64));
+    mix(static_cast<uint64_t>(m.mask) ^ (uint64_t{m.lo} << 32 | m.hi));
+  }
+  return h;
+}
+
+Pipeline::Pipeline(Rcu& rcu, PipelineConfig config)
+    : rcu_(rcu), config_(config), tsc_hz_(config.tsc_hz ? config.tsc_hz : rte_get_tsc_hz()) {
+  for (unsigned t = 0; t < kMaxTables; ++t)
+    tables_[t] = std::make_unique<TupleSpaceClassifier>(static_cast<uint8_t>(t));
+  for (unsigned s = kMaxMeters; s > 0; --s)
+    free_meter_slots_.push_back(static_cast<uint16_t>(s - 1));
+  version_.store(build_version(1), std::memory_order_release);
+}
+
+Pipeline::~Pipeline() {
+  rcu_.drain();
+  delete version_.load();
+  for (auto& f : pending_garbage_) f();
+  for (auto& [id, r] : live_) delete r;
+  for (auto& [z, fresh] : zombies_) delete z;
+  // Classifiers free their hashes and buckets as they go.
+}
+
+FlowWorker& Pipeline::add_worker(unsigned rcu_thread_id) {
+  for (auto& w : workers_)
+    if (w->thread_id() == rcu_thread_id)
+      throw Error("flow pipeline: worker " + std::to_string(rcu_thread_id) + " exists", EEXIST);
+  workers_.push_back(
+      std::make_unique<FlowWorker>(rcu_thread_id, config_.max_rules, config_.emc_entries));
+  return *workers_.back();
+}
+
+uint32_t Pipeline::alloc_id() {
+  if (!free_ids_.empty()) {
+    uint32_t id = free_ids_.back();
+    free_ids_.pop_back();
+    return id;
+  }
+  return next_id_++;
+}
+
+void Pipeline::free_id(uint32_t id) {
+  for (auto& w : workers_) w->reset_counter(id);
+  free_ids_.push_back(id);
+}
+
+PipelineVersion* Pipeline::build_version(uint64_t generation) const {
+  auto* v = new PipelineVersion;
+  v->generation = generation;
+  for (unsigned t = 0; t < kMaxTables; ++t) {
+    v->tables[t].miss = misses_[t];
+    v->tables[t].subtables = tables_[t]->snapshot();
+  }
+  for (const auto& [id, g] : groups_) v->groups.push_back(g);
+  for (const auto& [id, m] : meters_) v->meters.push_back(m);
+  return v;
+}
+
+void Pipeline::stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
+                     std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
+                     std::map<uint32_t, MeterRef>& meters,
+                     std::array<TableMiss, kMaxTables>& misses) {
+  auto entry = [&](const Identity& id) -> Staged& {
+    auto it = overlay.find(id);
+    if (it != overlay.end()) return it->second;
+    Staged s;
+    auto live = live_.find(id);
+    if (live != live_.end()) {
+      s.base = live->second;
+      s.rule = live->second->rule;
+      s.keep_counters = true;
+    }
+    auto& node = *overlay.emplace(id, std::move(s)).first;
+    order.push_back(&node);
+    return node.second;
+  };
+  // Identities of the current (staged) rules of `table` selected by `op`.
+  auto select = [&](uint8_t table) {
+    std::vector<Identity> out;
+    for (const auto& [id, r] : live_)
+      if (id.table == table && !overlay.count(id) && covers(op.rule.match, r->rule.match) &&
+          cookie_ok(r->rule.cookie, op))
+        out.push_back(id);
+    for (const auto& [id, s] : overlay)
+      if (id.table == table && s.rule && covers(op.rule.match, s.rule->match) &&
+          cookie_ok(s.rule->cookie, op))
+        out.push_back(id);
+    return out;
+  };
+  auto modify = [&](Staged& s) {
+    Rule next = *s.rule;
+    next.actions = op.rule.actions;
+    validate_rule(next);
+    s.rule = std::move(next);
+  };
+
+  switch (op.op) {
+    case FlowMod::Op::add: {
+      validate_rule(op.rule);
+      Staged& s = entry({op.rule.table, op.rule.priority, op.rule.match});
+      s.rule = op.rule;
+      s.keep_counters = false;
+      break;
+    }
+    case FlowMod::Op::modify_strict:
+    case FlowMod::Op::remove_strict: {
+      if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
+      Identity id{op.rule.table, op.rule.priority, op.rule.match};
+      if (!overlay.count(id) && !live_.count(id)) break;
+      Staged& s = entry(id);
+      if (!s.rule || !cookie_ok(s.rule->cookie, op)) break;
+      if (op.op == FlowMod::Op::remove_strict)
+        s.rule.reset();
+      else
+        modify(s);
+      break;
+    }
+    case FlowMod::Op::modify:
+    case FlowMod::Op::remove: {
+      if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
+      for (const Identity& id : select(op.rule.table)) {
+        Staged& s = entry(id);
+        if (op.op == FlowMod::Op::remove)
+          s.rule.reset();
+        else
+          modify(s);
+      }
+      break;
+    }
+    case FlowMod::Op::set_miss:
+      validate_miss(op.rule.table, op.miss);
+      misses[op.rule.table] = op.miss;
+      break;
+    case FlowMod::Op::set_group: {
+      if (op.group.type == GroupType::select && op.group.buckets.empty())
+        throw Error("a select group needs at least one bucket", EINVAL, "/group/buckets");
+      for (size_t b = 0; b < op.group.buckets.size(); ++b)
+        check_bucket_actions(op.group.buckets[b], "/group/buckets/" + std::to_string(b));
+      groups[op.group.id] = std::make_shared<const GroupDef>(op.group);
+      break;
+    }
+    case FlowMod::Op::remove_group:
+      groups.erase(op.id);
+      break;
+    case FlowMod::Op::set_meter: {
+      MeterRef m{};
+      auto it = meters.find(op.id);
+      if (it != meters.end()) {
+        m.slot = it->second.slot;
+      } else {
+        std::set<uint16_t> used;
+        for (const auto& [id, mr] : meters) used.insert(mr.slot);
+        if (used.size() >= kMaxMeters) throw Error("too many meters", ENOSPC, "/meter");
+        uint16_t slot = 0;
+        while (used.count(slot)) ++slot;
+        m.slot = slot;
+      }
+      m.id = op.id;
+      rte_meter_srtcm_params p{op.meter.cir, op.meter.cbs, op.meter.ebs};
+      if (op.meter.cir == 0 || op.meter.cbs == 0 ||
+          rte_meter_srtcm_profile_config(&m.profile, &p) != 0)
+        throw Error("meter: cir and cbs must be positive", EINVAL, "/meter");
+      m.epoch = 0;  // assigned on apply
+      meters[op.id] = m;
+      break;
+    }
+    case FlowMod::Op::remove_meter:
+      meters.erase(op.id);
+      break;
+  }
+}
+
+CommitResult Pipeline::commit(const Transaction& txn) {
+  rcu_.reclaim();
+  while (removed_.size() > kMaxQueuedRemoved) {
+    removed_.pop_front();
+    ++removed_dropped_;
+  }
+  Overlay overlay;
+  OverlayOrder order;  // first touch: fresh rules get their seq in this order
+  auto groups = groups_;
+  auto meters = meters_;
+  auto misses = misses_;
+  for (size_t i = 0; i < txn.ops().size(); ++i) {
+    try {
+      stage(txn.ops()[i], overlay, order, groups, meters, misses);
+    } catch (const Error& e) {
+      throw at_op(i, e);
+    }
+  }
+  // References to groups and meters must resolve in the resulting state.
+  auto check_refs = [&](const Rule& r) {
+    for (size_t a = 0; a < r.actions.size(); ++a) {
+      const Action& act = r.actions[a];
+      bool missing = (act.type == ActionType::group && !groups.count(act.arg)) ||
+                     (act.type == ActionType::meter && !meters.count(act.arg));
+      if (missing)
+        throw Error(std::string(action_name(act.type)) + " " + std::to_string(act.arg) +
+                        " does not exist (" + format_rule(r) + ")",
+                    ENOENT, "/actions/" + std::to_string(a));
+    }
+  };
+  for (const auto& [id, s] : overlay)
+    if (s.rule) check_refs(*s.rule);
+  if (groups.size() != groups_.size() || meters.size() != meters_.size())
+    for (const auto& [id, r] : live_)
+      if (!overlay.count(id)) check_refs(r->rule);
+  size_t fresh = 0;
+  for (const auto& [id, s] : overlay)
+    if (s.rule && !(s.base && s.keep_counters)) ++fresh;
+  if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
+    throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
+
+  // Apply: new rules invisible until the next generation is published.
+  const PipelineVersion* old = current();
+  uint64_t gen = old->generation + 1;
+  uint64_t now = rte_get_tsc_cycles();
+  CommitResult result;
+  result.generation = gen;
+  Garbage garbage;
+  std::vector<FlowRule*> unlink;  // rules removed at `gen`
+  std::set<FlowRule*> kept_ids;   // unlinked rules whose id lives on
+  struct Applied {
+    const Identity* id;
+    FlowRule* base;   // unlinked live rule, or nullptr
+    FlowRule* added;  // inserted rule, or nullptr
+    bool fresh_id;
+  };
+  std::vector<Applied> applied;
+  size_t removed_before = removed_.size();
+  try {
+    for (auto* node : order) {
+      const Identity& id = node->first;
+      Staged& s = node->second;
+      if (s.base && s.rule && s.keep_counters && *s.rule == s.base->rule) continue;
+      Applied step{&id, nullptr, nullptr, false};
+      if (s.base) {
+        s.base->removed_gen.store(gen, std::memory_order_relaxed);
+        step.base = s.base;
+        live_.erase(id);
+        applied.push_back(step);
+        unlink.push_back(s.base);
+        if (!s.rule) {
+          FlowStats st = stats_of(*s.base);
+          removed_.push_back({s.base->rule, RemovedReason::deleted, st.packets, st.bytes,
+                              double(now - s.base->install_tsc) / tsc_hz_});
+          ++result.removed;
+        }
+      }
+      if (!s.rule) continue;
+      auto r = std::make_unique<FlowRule>();
+      r->rule = *s.rule;
+      compile_flow_rule(*r);
+      bool keep = s.base && s.keep_counters;
+      r->id = keep ? s.base->id : alloc_id();
+      r->seq = keep ? s.base->seq : next_seq_++;
+      r->install_tsc = keep ? s.base->install_tsc : now;
+      r->added_gen = gen;
+      try {
+        tables_[r->table]->insert(r.get(), garbage, rcu_);
+      } catch (...) {
+        if (!keep) free_id(r->id);
+        throw;
+      }
+      if (keep) {
+        kept_ids.insert(s.base);
+        ++result.modified;
+      } else {
+        ++result.added;
+      }
+      step.added = r.release();
+      step.fresh_id = !keep;
+      if (step.base)
+        applied.back() = step;
+      else
+        applied.push_back(step);
+      live_[id] = step.added;
+    }
+  } catch (...) {
+    // DPDK could not allocate (ENOMEM): undo. Inserted rules become invisible
+    // at every generation and are unlinked by the next commit.
+    for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+      if (it->added) {
+        it->added->removed_gen.store(it->added->added_gen, std::memory_order_relaxed);
+        zombies_.push_back({it->added, it->fresh_id});
+        live_.erase(*it->id);
+      }
+      if (it->base) {
+        it->base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
+        live_[*it->id] = it->base;
+      }
+    }
+    removed_.resize(removed_before);
+    for (auto& f : garbage) pending_garbage_.push_back(std::move(f));
+    throw;
+  }
+  misses_ = misses;
+  groups_ = std::move(groups);
+  for (auto& [id, m] : meters) {
+    if (m.epoch != 0) continue;  // untouched by this transaction
+    auto it = meters_.find(id);
+    bool same = it != meters_.end() && it->second.slot == m.slot &&
+                memcmp(&it->second.profile, &m.profile, sizeof m.profile) == 0;
+    m.epoch = same ? it->second.epoch : ++meter_epoch_;
+  }
+  meters_ = std::move(meters);
+
+  // Publish, then wait until every worker has moved on.
+  version_.store(build_version(gen), std::memory_order_release);
+  rcu_.synchronize();
+  delete old;
+  for (auto& f : garbage) f();
+  for (auto& f : pending_garbage_) f();
+  pending_garbage_.clear();
+  for (const auto& [z, fresh] : zombies_) {
+    tables_[z->table]->remove(z, rcu_);
+    rcu_.retire([this, z = z, fresh = fresh] {
+      if (fresh) free_id(z->id);
+      delete z;
+    });
+  }
+  zombies_.clear();
+
+  // Unlink what no reader can see any more; free it after one more grace period.
+  for (FlowRule* r : unlink) {
+    tables_[r->table]->remove(r, rcu_);
+    bool free = !kept_ids.count(r);
+    rcu_.retire([this, r, free] {
+      if (free) free_id(r->id);
+      delete r;
+    });
+  }
+  Garbage empty;
+  for (auto& t : tables_) t->take_empty(empty);
+  if (!empty.empty()) {
+    const PipelineVersion* prev = current();
+    version_.store(build_version(gen), std::memory_order_release);  // same rules, fewer subtables
+    rcu_.retire([prev, empty = std::move(empty)] {
+      delete prev;
+      for (auto& f : empty) f();
+    });
+  }
+  return result;
+}
+
+FlowStats Pipeline::stats_of(const FlowRule& r) const {
+  FlowStats s;
+  s.rule = r.rule;
+  s.id = r.id;
+  for (const auto& w : workers_) {
+    const RuleCounter& c = w->counter(r.id);
+    s.packets += c.packets.load(std::memory_order_relaxed);
+    s.bytes += c.bytes.load(std::memory_order_relaxed);
+    s.last_hit_tsc = std::max(s.last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
+  }
+  s.duration_s = double(rte_get_tsc_cycles() - r.install_tsc) / tsc_hz_;
+  return s;
+}
+
+std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
+  std::vector<const FlowRule*> rules;
+  for (const auto& [id, r] : live_)
+    if (!table || r->table == *table) rules.push_back(r);
+  std::sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
+    return a->table != b->table ? a->table < b->table : a->beats(*b);
+  });
+  std::vector<FlowStats> out;
+  out.reserve(rules.size());
+  for (const FlowRule* r : rules) out.push_back(stats_of(*r));
+  return out;
+}
+
+std::vector<FlowRemoved> Pipeline::expire(uint64_t now_tsc) {
+  Transaction txn;
+  std::vector<RemovedReason> reasons;
+  for (const auto& [id, r] : live_) {
+    const Rule& rule = r->rule;
+    std::optional<RemovedReason> why;
+    if (rule.hard_timeout && now_tsc >= r->install_tsc + rule.hard_timeout * tsc_hz_)
+      why = RemovedReason::hard_timeout;
+    if (!why && rule.idle_timeout) {
+      uint64_t last = std::max(r->install_tsc, stats_of(*r).last_hit_tsc);
+      if (now_tsc >= last + rule.idle_timeout * tsc_hz_) why = RemovedReason::idle_timeout;
+    }
+    if (!why) continue;
+    txn.remove(rule.table, rule.match, true, rule.priority);
+    reasons.push_back(*why);
+  }
+  if (txn.empty()) return {};
+  size_t before = removed_.size();
+  // Strict removes are applied in order; overlay iteration order differs, so
+  // match the records back by identity.
+  std::vector<Identity> ids;
+  for (const FlowMod& op : txn.ops())
+    ids.push_back({op.rule.table, op.rule.priority, op.rule.match});
+  commit(txn);
+  std::vector<FlowRemoved> out;
+  for (size_t i = before; i < removed_.size(); ++i) {
+    FlowRemoved& rec = removed_[i];
+    Identity id{rec.rule.table, rec.rule.priority, rec.rule.match};
+    for (size_t k = 0; k < ids.size(); ++k)
+      if (ids[k] == id) rec.reason = reasons[k];
+    out.push_back(rec);
+  }
+  return out;
+}
+
+std::vector<FlowRemoved> Pipeline::take_removed() {
+  std::vector<FlowRemoved> out(removed_.begin(), removed_.end());
+  removed_.clear();
+  return out;
+}
+
+TraceResult Pipeline::trace(const rte_mbuf* m, uint16_t in_port) const {
+  FlowKey key;
+  ParseStatus st = extract_flow_key(m, in_port, key);
+  TraceResult r = trace(key);
+  r.parse = st;
+  return r;
+}
+
+TraceResult Pipeline::trace(const FlowKey& start) const {
+  const PipelineVersion& v = *current();
+  TraceResult out;
+  FlowKey key = start;
+  unsigned t = 0;
+  for (;;) {
+    const auto& table = v.tables[t];
+    TraceStep step;
+    step.table = static_cast<uint8_t>(t);
+    step.key = key;
+    const FlowRule* r = TupleSpaceClassifier::lookup(table.subtables.data(), table.subtables.size(),
+                                                     key, v.generation);
+    if (r == nullptr) {
+      step.miss = table.miss;
+      out.steps.push_back(step);
+      switch (table.miss.kind) {
+        case MissKind::goto_table:
+          t = table.miss.next_table;
+          continue;
+        case MissKind::normal:
+          out.actions.push_back(Action::simple(ActionType::normal));
+          break;
+        case MissKind::controller:
+          out.actions.push_back(Action::simple(ActionType::controller, kControllerMaxLenAll));
+          break;
+        case MissKind::drop:
+          out.dropped_on_miss = true;
+          break;
+      }
+      return out;
+    }
+    step.rule = r->rule;
+    step.rule_id = r->id;
+    out.steps.push_back(step);
+    for (const Action& a : r->rule.actions)
+      if (a.type != ActionType::goto_table) out.actions.push_back(a);
+    if (r->edits_key) apply_key_effects(r->actions, r->n_actions, key);
+    if (r->goto_table < 0) return out;
+    t = static_cast<unsigned>(r->goto_table);
+  }
+}
+
+uint64_t Pipeline::worker_stat(std::atomic<uint64_t> FlowWorkerStats::*stat) const {
+  uint64_t sum = 0;
+  for (const auto& w : workers_) sum += (w->stats.*stat).load(std::memory_order_relaxed);
+  return sum;
+}
+
+}  // namespace sluice

@@ -1,0 +1,128 @@
+// TupleSpaceClassifier: one flow table. One rte_hash per distinct mask
+// ("subtable"), keyed by the masked FlowKey; the value is a bucket of the
+// rules sharing that masked key, best first. L4 port ranges are not expanded
+// into masks: the port field is wildcarded in the subtable mask and the range
+// is checked on the bucket's candidates (see docs/design/flow-tables.md).
+//
+// Thread-safety: one writer, the control thread, calls every non-static
+// method. Forwarding workers call only lookup(), on a SubtableRef array taken
+// from a published PipelineVersion, between two quiescent states. The hashes
+// are created with RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF (lock-free readers);
+// buckets are immutable and replaced whole (copy, then atomic data update).
+#pragma once
+
+#include <rte_hash.h>
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "dataplane/flow/flow_rule.h"
+#include "dataplane/rcu/rcu.h"
+
+namespace sluice {
+
+// Rules with the same masked key, best first (FlowRule::beats). Immutable.
+// A hash entry's data is the FlowRule itself when it is alone (the common
+// case: one cache miss less), or a FlowBucket tagged with the low bit.
+struct FlowBucket {
+  std::vector<FlowRule*> rules;
+};
+inline bool is_bucket(const void* data) {
+  return reinterpret_cast<uintptr_t>(data) & 1;
+}
+inline FlowBucket* as_bucket(void* data) {
+  return reinterpret_cast<FlowBucket*>(reinterpret_cast<uintptr_t>(data) & ~uintptr_t{1});
+}
+inline void* tag_bucket(FlowBucket* b) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(b) | 1);
+}
+
+struct Subtable {
+  FlowKey mask{};
+  rte_hash* hash = nullptr;
+  uint32_t capacity = 0;
+  // Control thread only:
+  uint32_t n_rules = 0;
+  std::multiset<uint16_t> priorities;
+};
+
+// What a published version holds per subtable: the subtable and an upper
+// bound of the priorities of its rules at that version.
+struct SubtableRef {
+  const Subtable* sub;
+  uint16_t max_priority;
+};
+
+// Frees to run once no reader can reach the freed objects (after the version
+// that no longer references them is published and a grace period has passed).
+using Garbage = std::vector<std::function<void()>>;
+
+class TupleSpaceClassifier {
+ public:
+  explicit TupleSpaceClassifier(uint8_t table) : table_(table) {}
+  // Frees every subtable and bucket (not the rules). Only when no reader runs.
+  ~TupleSpaceClassifier();
+  TupleSpaceClassifier(const TupleSpaceClassifier&) = delete;
+  TupleSpaceClassifier& operator=(const TupleSpaceClassifier&) = delete;
+
+  // Control thread. Adds `r` (compiled; its visibility window already set).
+  // Replaced buckets and subtables go to `garbage`. May call rcu.drain() when
+  // a subtable's hash has to grow. Throws sluice::Error (ENOMEM) if DPDK
+  // cannot allocate a hash; the classifier is then unchanged.
+  void insert(FlowRule* r, Garbage& garbage, Rcu& rcu);
+  // Control thread. Unlinks `r` once no reader can see it any more (its
+  // removal generation is published and a grace period has passed); the old
+  // bucket and hash slot are freed through rcu.retire().
+  void remove(FlowRule* r, Rcu& rcu);
+  // Control thread. Subtables with rules, by max priority, highest first.
+  std::vector<SubtableRef> snapshot() const;
+  // Control thread. Drops empty subtables from the table; their frees go to
+  // `garbage`, to run after a version built without them is published.
+  void take_empty(Garbage& garbage);
+  size_t subtable_count() const { return subtables_.size(); }
+
+  // Data path. The best rule of the table for `key` visible at `gen`, or
+  // nullptr. Stops at the first subtable whose max priority is below the best
+  // match so far.
+  static inline const FlowRule* lookup(const SubtableRef* subs, size_t n, const FlowKey& key,
+                                       uint64_t gen) {
+    const FlowRule* best = nullptr;
+    FlowKey masked;
+    for (size_t i = 0; i < n; ++i) {
+      if (best != nullptr && subs[i].max_priority < best->priority) break;
+      key_and(masked, key, subs[i].sub->mask);
+      void* data = nullptr;
+      if (rte_hash_lookup_data(subs[i].sub->hash, &masked, &data) < 0) continue;
+      if (!is_bucket(data)) {
+        const FlowRule* r = static_cast<const FlowRule*>(data);
+        if ((best == nullptr || r->beats(*best)) && r->visible(gen) && r->ranges_match(key))
+          best = r;
+        continue;
+      }
+      for (const FlowRule* r : as_bucket(data)->rules) {
+        if (best != nullptr && !r->beats(*best)) break;
+        if (r->visible(gen) && r->ranges_match(key)) {
+          best = r;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+ private:
+  struct MaskHash {
+    size_t operator()(const FlowKey& k) const;
+  };
+  Subtable* create_subtable(const FlowKey& mask, uint32_t capacity);
+  Subtable* grow(Subtable* old, Garbage& garbage, Rcu& rcu);
+  static void free_subtable(Subtable* s);
+
+  uint8_t table_;
+  std::unordered_map<FlowKey, Subtable*, MaskHash> subtables_;
+};
+
+}  // namespace sluice
