@@ -1,12 +1,13 @@
 // sluiced: the sluice switch. See dataplane/config/switch_config.h for flags.
-#include <rte_ethdev.h>
-
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <thread>
+#include <memory>
 
 #include "common/error.h"
+#include "dataplane/agent/agent.h"
 #include "dataplane/config/switch_config.h"
 #include "dataplane/datapath.h"
 #include "dataplane/eal/eal.h"
@@ -17,8 +18,12 @@ namespace {
 volatile std::sig_atomic_t stop_requested = 0;
 volatile std::sig_atomic_t stats_requested = 0;
 
-void on_stop(int) { stop_requested = 1; }
-void on_stats(int) { stats_requested = 1; }
+void on_stop(int) {
+  stop_requested = 1;
+}
+void on_stats(int) {
+  stats_requested = 1;
+}
 
 std::vector<std::string> pci_devices(const sluice::SwitchConfig& config) {
   std::vector<std::string> devices;
@@ -49,8 +54,19 @@ int run(const sluice::SwitchConfig& config) {
     }
     const sluice::Port* port = datapath.find_port(spec.name);
     std::fprintf(stderr, "sluiced: port %u %s (%s, %s, %u queue%s) %s\n", port->number(),
-                 port->name().c_str(), spec.text.c_str(), port->driver().c_str(),
-                 port->rx_queues(), port->rx_queues() == 1 ? "" : "s", port->mac().c_str());
+                 port->name().c_str(), spec.text.c_str(), port->driver().c_str(), port->rx_queues(),
+                 port->rx_queues() == 1 ? "" : "s", port->mac().c_str());
+  }
+  // Every agent handler runs on this thread, between the housekeeping steps.
+  boost::asio::io_context io;
+  auto io_guard = boost::asio::make_work_guard(io);
+  std::unique_ptr<sluice::Agent> agent;
+  if (config.listen != "none") {
+    sluice::AgentOptions agent_options;
+    agent_options.listen = config.listen;
+    agent_options.token = config.token;
+    agent = std::make_unique<sluice::Agent>(io, agent_options, datapath);
+    std::fprintf(stderr, "sluiced: REST agent on http://%s/v1\n", agent->address().c_str());
   }
   datapath.start();
   std::fprintf(stderr, "sluiced: forwarding on %u worker%s; SIGUSR1 prints counters\n",
@@ -60,7 +76,7 @@ int run(const sluice::SwitchConfig& config) {
   auto next_housekeeping = clock::now();
   auto next_stats = clock::now() + std::chrono::seconds(config.stats_interval_s);
   while (!stop_requested) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    io.run_for(std::chrono::milliseconds(50));
     const auto now = clock::now();
     if (now >= next_housekeeping) {
       datapath.housekeeping();
@@ -72,6 +88,7 @@ int run(const sluice::SwitchConfig& config) {
       next_stats = now + std::chrono::seconds(config.stats_interval_s);
     }
   }
+  agent.reset();
   datapath.stop();
   std::fprintf(stderr, "sluiced: stopped; final counters:\n");
   std::fputs(sluice::stats_table(sluice::take_snapshot(datapath)).c_str(), stderr);

@@ -155,16 +155,16 @@ std::vector<std::string> split_blanks(const std::string& text) {
   return words;
 }
 
-std::string read_file(const std::string& file) {
+// `what` and `flag` name the file in errors ("config file", "--config").
+std::string read_file(const std::string& file, const std::string& what, const std::string& flag) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     int err = errno;
-    throw Error("config file \"" + file + "\": cannot read it: " + std::strerror(err), err,
-                "--config");
+    throw Error(what + " \"" + file + "\": cannot read it: " + std::strerror(err), err, flag);
   }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw Error("config file \"" + file + "\": cannot read it", EIO, "--config");
+  if (in.bad()) throw Error(what + " \"" + file + "\": cannot read it", EIO, flag);
   return text.str();
 }
 
@@ -185,6 +185,9 @@ const char* switch_usage() {
          "      --mbufs N                 mbuf pool size (0: sized from ports and queues)\n"
          "      --keep-offloads           keep checksum/TSO/GSO offloads on kernel ports\n"
          "      --flows FILE              flow table to load at start\n"
+         "      --listen ADDR:PORT        REST agent address (default 127.0.0.1:8181; none: off)\n"
+         "      --token-file FILE         bearer token the REST agent requires (needed off\n"
+         "                                loopback)\n"
          "  -h, --help                    print this help and exit\n"
          "  -V, --version                 print the version and exit\n";
 }
@@ -225,6 +228,10 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
       result.keep_offloads = json_bool(value, path);
     } else if (key == "flows") {
       result.flows_file = json_string(value, path);
+    } else if (key == "listen") {
+      result.listen = json_string(value, path);
+    } else if (key == "token_file") {
+      result.token_file = json_string(value, path);
     } else if (key == "eal") {
       if (!value.is_array())
         fail_at(path, std::string("expected an array of strings, got ") + value.type_name());
@@ -234,7 +241,7 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
     } else {
       fail_at(path,
               "unknown key (known keys: ports, workers, mac_aging, stats_interval, stats_format, "
-              "mbufs, keep_offloads, flows, eal)");
+              "mbufs, keep_offloads, flows, listen, token_file, eal)");
     }
   }
   config = std::move(result);
@@ -261,14 +268,14 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
       {"--port", 'p', true},       {"--config", 'c', true},       {"--workers", 'w', true},
       {"--eal", 0, true},          {"--mac-aging", 0, true},      {"--stats-interval", 0, true},
       {"--mbufs", 0, true},        {"--keep-offloads", 0, false}, {"--flows", 0, true},
-      {"--stats-format", 0, true},
+      {"--stats-format", 0, true}, {"--listen", 0, true},         {"--token-file", 0, true},
   };
 
   std::vector<std::pair<std::string, PortSpec>> cli_ports;
   std::vector<std::string> cli_eal;
   std::optional<std::string> config_file;
   std::optional<unsigned> workers, mac_aging, stats_interval, mbufs;
-  std::optional<std::string> flows;
+  std::optional<std::string> flows, listen, token_file;
   bool keep_offloads = false;
   std::optional<bool> stats_json;
 
@@ -331,11 +338,17 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
     } else if (flag_name == "--flows") {
       if (value->empty()) fail_at(flag_name, "needs a file name");
       flows = *value;
+    } else if (flag_name == "--listen") {
+      if (value->empty()) fail_at(flag_name, "needs ADDRESS:PORT or none");
+      listen = *value;
+    } else if (flag_name == "--token-file") {
+      if (value->empty()) fail_at(flag_name, "needs a file name");
+      token_file = *value;
     }
   }
 
   if (config_file) {
-    const std::string text = read_file(*config_file);
+    const std::string text = read_file(*config_file, "config file", "--config");
     try {
       apply_config_json(text, config);
     } catch (const Error& e) {
@@ -351,6 +364,17 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
   if (flows) config.flows_file = *flows;
   if (keep_offloads) config.keep_offloads = true;
   if (stats_json) config.stats_json = *stats_json;
+  if (listen) config.listen = *listen;
+  if (token_file) config.token_file = *token_file;
+  if (!config.token_file.empty()) {
+    std::string token = read_file(config.token_file, "token file", "--token-file");
+    token.erase(token.find_last_not_of(" \t\r\n") + 1);
+    if (token.empty()) {
+      throw Error("token file \"" + config.token_file + "\" is empty: put the bearer token in it",
+                  EINVAL, "--token-file");
+    }
+    config.token = std::move(token);
+  }
   return config;
 }
 

@@ -18,6 +18,9 @@
 //                              sized from ports and queues)
 //         --keep-offloads      do not turn off checksum/TSO/GSO on kernel ports
 //         --flows FILE         flow table to load at start
+//         --listen ADDR:PORT   REST agent address (default 127.0.0.1:8181; "none": off)
+//         --token-file FILE    bearer token the agent requires (mandatory off loopback);
+//                              an empty file is an error
 //         --stats-format text|json  print those counters as a table (default) or
 //                              as one JSON object per line
 //     -h, --help               print usage and exit
@@ -29,8 +32,8 @@
 // Config file:
 //   { "ports": ["veth:sw-a", {"name": "uplink", "spec": "pci:0000:03:00.0"}],
 //     "workers": 1, "mac_aging": 300, "stats_interval": 0, "mbufs": 16384,
-//     "stats_format": "text", "keep_offloads": false, "flows": "rules.txt",
-//     "eal": ["-l", "0-1"] }
+//     "stats_format": "text", "keep_offloads": false, "flows": "rules.txt", "listen":
+//     "127.0.0.1:8181", "token_file": "/etc/sluice/token", "eal": ["-l", "0-1"] }
 // Every key is optional; the value ranges are those of the flags. A port
 // object needs "spec"; its optional "name" names the port (then the spec must
 // not carry a NAME= prefix too).
@@ -54,6 +57,9 @@ struct SwitchConfig {
   unsigned mbufs = 0;       // 0: sized from ports and queues
   bool keep_offloads = false;
   std::string flows_file;
+  std::string listen = "127.0.0.1:8181";  // REST agent; "none" turns it off
+  std::string token_file;
+  std::string token;  // read from token_file, trailing blanks removed
   bool show_help = false;
   bool show_version = false;
 };

@@ -18,7 +18,8 @@ std::string sluiced_path() {
 }
 
 std::vector<std::string> sluiced_args(const std::vector<std::string>& ports) {
-  std::vector<std::string> args{sluiced_path(), "--stats-format", "json"};
+  std::vector<std::string> args{sluiced_path(), "--stats-format", "json", "--listen",
+                                "127.0.0.1:0"};
   for (const auto& port : ports) {
     args.push_back("--port");
     args.push_back(port);
@@ -34,9 +35,9 @@ class VethSwitchTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(lab_.add_host("h1", "10.199.0.1/24"));
     ASSERT_TRUE(lab_.add_host("h2", "10.199.0.2/24"));
     log_ = "/tmp/sluice-systest-" + std::to_string(getpid()) + ".log";
-    switch_ = std::make_unique<test::Process>(
-        sluiced_args({GetParam() + ":" + lab_.outside("h1"), GetParam() + ":" + lab_.outside("h2")}),
-        log_);
+    switch_ = std::make_unique<test::Process>(sluiced_args({GetParam() + ":" + lab_.outside("h1"),
+                                                            GetParam() + ":" + lab_.outside("h2")}),
+                                              log_);
     ASSERT_TRUE(switch_->wait_for("forwarding on", std::chrono::seconds(20))) << switch_->log();
   }
   void TearDown() override {
@@ -98,6 +99,21 @@ TEST_P(VethSwitchTest, TcpTransferCompletes) {
   EXPECT_GT(received, 1e6) << out;
 }
 
+TEST_P(VethSwitchTest, RestAgentReportsThePortsCounters) {
+  ASSERT_EQ(shell(lab_.exec("h1") + "ping -c 2 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0);
+  const std::string log = switch_->log();
+  const auto at = log.find("REST agent on http://");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string base = log.substr(at + 21, log.find('\n', at) - at - 21);
+  nlohmann::json ports =
+      nlohmann::json::parse(shell_output("curl -sf http://" + base + "/ports"), nullptr, false);
+  ASSERT_TRUE(ports.is_object() || ports.is_array()) << ports;
+  const nlohmann::json& list = ports.is_array() ? ports : ports["ports"];
+  ASSERT_EQ(list.size(), 2u) << ports;
+  EXPECT_EQ(list[0]["name"], lab_.outside("h1"));
+  EXPECT_EQ(list[1]["name"], lab_.outside("h2"));
+}
+
 TEST_P(VethSwitchTest, SwitchTurnsOffOffloadsOnItsPorts) {
   std::string features = shell_output("ethtool -k " + lab_.outside("h1"));
   EXPECT_NE(features.find("tx-checksumming: off"), std::string::npos) << features;
@@ -125,7 +141,8 @@ TEST(SluicedStartup, MissingInterfaceIsAClearError) {
 // With real hugepages when scripts/setup could reserve them, else --no-huge.
 TEST(SluicedShutdown, SigtermLeavesNoHugepageOrRuntimeFiles) {
   std::string log = "/tmp/sluice-systest-shutdown-" + std::to_string(getpid()) + ".log";
-  test::Process sluiced({sluiced_path(), "--port", "n1=null", "--port", "n2=null", "--", "-l", "0-1"},
+  test::Process sluiced({sluiced_path(), "--listen", "none", "--port", "n1=null", "--port",
+                         "n2=null", "--", "-l", "0-1"},
                         log);
   ASSERT_TRUE(sluiced.wait_for("forwarding on", std::chrono::seconds(20))) << sluiced.log();
   const std::string runtime_dir = "/var/run/dpdk/sluice-" + std::to_string(sluiced.pid());

@@ -293,7 +293,7 @@ TEST_F(ConfigJson, GoodDocument) {
 TEST_F(ConfigJson, UnknownKeys) {
   expect_json_error(R"({"workers": 1, "colour": "red"})",
                     "/colour: unknown key (known keys: ports, workers, mac_aging, stats_interval, "
-                    "stats_format, mbufs, keep_offloads, flows, eal)",
+                    "stats_format, mbufs, keep_offloads, flows, listen, token_file, eal)",
                     "/colour");
   expect_json_error(R"({"ports": [{"spec": "null", "nam": "x"}]})",
                     "/ports/0/nam: unknown key (known keys: name, spec)", "/ports/0/nam");
@@ -367,6 +367,32 @@ TEST_F(ConfigJson, NotJson) {
                     "not valid JSON: parse error at line 1, column 1: syntax error while parsing "
                     "value - unexpected end of input; expected '[', '{', or a literal",
                     "");
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(SwitchConfigAgent, ListenDefaultsToLoopbackAndCanBeTurnedOff) {
+  EXPECT_EQ(parse({}).listen, "127.0.0.1:8181");
+  EXPECT_EQ(parse({"--listen", "none"}).listen, "none");
+  EXPECT_EQ(parse({"--listen=0.0.0.0:9000"}).listen, "0.0.0.0:9000");
+  expect_error([] { parse({"--listen="}); }, "--listen: needs ADDRESS:PORT or none", "--listen");
+}
+
+TEST(SwitchConfigAgent, TokenFileIsReadAndTrimmed) {
+  TempFile token("s3cret \n");
+  SwitchConfig c = parse({"--token-file", token.path().c_str()});
+  EXPECT_EQ(c.token, "s3cret");
+  TempFile empty(" \n");
+  const std::string path = empty.path();
+  expect_error([&] { parse({"--token-file", path.c_str()}); },
+               "token file \"" + path + "\" is empty: put the bearer token in it", "--token-file");
+  expect_error([] { parse({"--token-file", "/nonexistent/token"}); },
+               "token file \"/nonexistent/token\": cannot read it: No such file or directory",
+               "--token-file", ENOENT);
 }
 
 }  // namespace
