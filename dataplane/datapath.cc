@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/rules/text.h"
 #include "dataplane/port/kernel_offloads.h"
 
 namespace sluice {
@@ -47,14 +48,19 @@ Datapath::Datapath(const DatapathOptions& options)
                 rte_errno);
   }
   rcu_ = std::make_unique<Rcu>(count);
+  pipeline_ = std::make_unique<Pipeline>(*rcu_, options.flows);
+  pipeline_->add(parse_rule("table=0,priority=0,actions=normal"));
   context_.macs = &macs_;
+  context_.pipeline = pipeline_.get();
+  context_.pool = pool_;
   context_.rcu = rcu_.get();
   context_.workers = count;
   for (auto& port_locks : context_.tx_locks) {
     for (auto& lock : port_locks) rte_spinlock_init(&lock);
   }
   for (unsigned i = 0; i < count; ++i) {
-    workers_.push_back(std::make_unique<Worker>(i, lcores[i], context_));
+    workers_.push_back(
+        std::make_unique<Worker>(i, lcores[i], context_, pipeline_->add_worker(i)));
   }
   publish();
 }
@@ -63,6 +69,7 @@ Datapath::~Datapath() {
   stop();
   slots_.clear();
   delete context_.ports.exchange(nullptr);
+  pipeline_.reset();
   rcu_.reset();
   rte_mempool_free(pool_);
 }
@@ -94,6 +101,7 @@ void Datapath::publish() {
     view->port_ids.push_back(port.id());
     view->tx_queues[port.id()] = port.tx_queues();
     view->number[port.id()] = port.number();
+    if (port.number() <= PortView::kMaxPortNumber) view->id_of_number[port.number()] = port.id();
     for (uint16_t q = 0; q < port.rx_queues(); ++q) {
       view->rx[q % workers_.size()].push_back({port.id(), q});
     }
@@ -199,6 +207,7 @@ uint32_t Datapath::now_s() const { return static_cast<uint32_t>(rte_rdtsc() / rt
 
 void Datapath::housekeeping() {
   macs_.age(now_s());
+  pipeline_->expire(rte_rdtsc());
   rcu_->reclaim();
 }
 

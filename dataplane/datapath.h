@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dataplane/config/switch_config.h"
+#include "dataplane/flow/pipeline.h"
 #include "dataplane/l2/mac_table.h"
 #include "dataplane/port/port.h"
 #include "dataplane/rcu/rcu.h"
@@ -49,12 +50,16 @@ struct DatapathOptions {
   uint32_t mac_aging_s = 300;
   std::size_t mac_capacity = 1 << 16;
   bool keep_offloads = false;  // leave kernel interfaces' offloads alone
+  PipelineConfig flows;        // flow table sizes
 };
 
 class Datapath {
  public:
-  // Creates the pool and workers (not yet running). Throws sluice::Error if
-  // there is no worker lcore or no memory for the pool.
+  // Creates the pool, the flow pipeline and the workers (not yet running).
+  // The pipeline starts with table 0 holding "priority=0,actions=normal", so
+  // the switch is a MAC-learning L2 switch until rules say otherwise (as Open
+  // vSwitch's default flow). Throws sluice::Error if there is no worker lcore
+  // or no memory for the pool.
   explicit Datapath(const DatapathOptions& options);
   ~Datapath();  // stops workers, closes ports
   Datapath(const Datapath&) = delete;
@@ -82,6 +87,8 @@ class Datapath {
   uint32_t now_s() const;
 
   MacTable& macs() { return macs_; }
+  Pipeline& pipeline() { return *pipeline_; }
+  const Pipeline& pipeline() const { return *pipeline_; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   const Port* find_port(const std::string& name) const;
 
@@ -97,6 +104,7 @@ class Datapath {
   rte_mempool* pool_ = nullptr;
   MacTable macs_;
   std::unique_ptr<Rcu> rcu_;
+  std::unique_ptr<Pipeline> pipeline_;
   ForwardingContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Slot> slots_;  // sorted by port number

@@ -30,7 +30,7 @@
 
 #include <cstdint>
 
-#include "dataplane/flow/drop_reason.h"
+#include "dataplane/stats/drop_reason.h"
 #include "dataplane/flow/flow_worker.h"
 #include "dataplane/flow/packet_edit.h"
 

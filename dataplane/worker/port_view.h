@@ -27,10 +27,18 @@ struct PortView {
   std::array<uint16_t, RTE_MAX_ETHPORTS> tx_queues{};
   // Indexed by DPDK port id: user-visible port number.
   std::array<uint16_t, RTE_MAX_ETHPORTS> number{};
+  // Indexed by port number (1..kMaxPortNumber): DPDK port id, or kNone.
+  static constexpr uint16_t kMaxPortNumber = RTE_MAX_ETHPORTS;
+  std::array<uint16_t, kMaxPortNumber + 1> id_of_number;
+
+  PortView() { id_of_number.fill(kNone); }
   // Per worker: the RX queues it polls.
   std::vector<std::vector<RxQueue>> rx;
 
   bool has(uint16_t port_id) const { return port_id < RTE_MAX_ETHPORTS && tx_queues[port_id]; }
+  uint16_t id_of(uint16_t port_number) const {
+    return port_number <= kMaxPortNumber ? id_of_number[port_number] : kNone;
+  }
 };
 
 }  // namespace sluice

@@ -3,12 +3,13 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
-#include "dataplane/l2/l2_forward.h"
+#include "dataplane/flow/flow_processor.h"
+#include "dataplane/worker/flow_sink.h"
 
 namespace sluice {
 
-Worker::Worker(unsigned index, unsigned lcore, ForwardingContext& context)
-    : index_(index), lcore_(lcore), context_(context) {}
+Worker::Worker(unsigned index, unsigned lcore, ForwardingContext& context, FlowWorker& flows)
+    : index_(index), lcore_(lcore), context_(context), flows_(flows) {}
 
 int Worker::run() {
   context_.rcu->register_thread(index_);
@@ -17,7 +18,7 @@ int Worker::run() {
   while (context_.running.load(std::memory_order_relaxed)) {
     const uint64_t before = loop_.packets.read();
     view_ = context_.ports.load(std::memory_order_acquire);
-    poll(*view_, static_cast<uint32_t>(last / hz));
+    poll(*view_, *context_.pipeline->current(), last, static_cast<uint32_t>(last / hz));
     flush(*view_);
     view_ = nullptr;
     context_.rcu->quiescent(index_);
@@ -29,7 +30,8 @@ int Worker::run() {
   return 0;
 }
 
-void Worker::poll(const PortView& view, uint32_t now) noexcept {
+void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t tsc,
+                  uint32_t now_s) noexcept {
   if (index_ >= view.rx.size()) return;
   rte_mbuf* burst[kBurst];
   for (const PortView::RxQueue& rxq : view.rx[index_]) {
@@ -42,7 +44,15 @@ void Worker::poll(const PortView& view, uint32_t now) noexcept {
     in.rx_bytes.add(bytes);
     loop_.packets.add(n);
     loop_.bursts.add(1);
-    for (uint16_t i = 0; i < n; ++i) l2_forward(burst[i], rxq.port_id, *context_.macs, now, *this);
+    FlowSink sink(*this, rxq.port_id, now_s);
+    const uint16_t in_port = view.number[rxq.port_id];
+    for (uint16_t i = 0; i < n; ++i) {
+      if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
+        drop(rxq.port_id, burst[i], DropReason::runt);
+      } else {
+        process_packet(flows_, flows, burst[i], in_port, tsc, sink);
+      }
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 // A forwarding worker: one per EAL worker lcore, run-to-completion.
 //
-// Each loop: load the published PortView, receive a burst of up to 32 from
-// each RX queue it owns, forward every packet (it ends sent, buffered for TX,
-// or dropped with a reason), flush the TX buffers, report an RCU quiescent
-// state. Nothing in the loop allocates, locks (except a TX queue shared with
+// Each loop: load the published PortView and flow pipeline version, receive
+// a burst of up to 32 from each RX queue it owns, run every packet through the
+// flow pipeline (it ends sent, buffered for TX, or dropped with a reason),
+// flush the TX buffers, report an RCU quiescent state. Nothing in the loop allocates, locks (except a TX queue shared with
 // another worker, see tx_buffer.h), throws or logs.
 //
 // Thread-safety: run() executes on the worker's lcore; counters() may be read
@@ -16,6 +16,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "dataplane/flow/flow_worker.h"
+#include "dataplane/flow/pipeline.h"
 #include "dataplane/l2/mac_table.h"
 #include "dataplane/rcu/rcu.h"
 #include "dataplane/stats/counters.h"
@@ -29,6 +31,8 @@ struct ForwardingContext {
   std::atomic<const PortView*> ports{nullptr};
   std::atomic<bool> running{false};
   MacTable* macs = nullptr;
+  Pipeline* pipeline = nullptr;
+  rte_mempool* pool = nullptr;  // for copies to several destinations
   Rcu* rcu = nullptr;
   unsigned workers = 0;
   // TX locks, used only for queues shared by several workers.
@@ -37,7 +41,8 @@ struct ForwardingContext {
 
 class alignas(RTE_CACHE_LINE_SIZE) Worker {
  public:
-  Worker(unsigned index, unsigned lcore, ForwardingContext& context);
+  // `flows` is this worker's pipeline context (Pipeline::add_worker(index)).
+  Worker(unsigned index, unsigned lcore, ForwardingContext& context, FlowWorker& flows);
 
   // The poll loop; returns when context.running turns false.
   int run();
@@ -47,18 +52,20 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
   const PortCounters& port_counters(uint16_t port_id) const { return ports_[port_id]; }
   const WorkerCounters& loop_counters() const { return loop_; }
 
-  // Output stage used by l2_forward and the pipeline.
+  // Output stage used by l2_forward and the pipeline (ports by DPDK id).
   void output(uint16_t port_id, rte_mbuf* m) noexcept;
   void flood(uint16_t in_port_id, rte_mbuf* m) noexcept;
   void drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept;
 
  private:
-  void poll(const PortView& view, uint32_t now) noexcept;
+  friend class FlowSink;
+  void poll(const PortView& view, const PipelineVersion& flows, uint64_t tsc, uint32_t now_s) noexcept;
   void flush(const PortView& view) noexcept;
 
   const unsigned index_;
   const unsigned lcore_;
   ForwardingContext& context_;
+  FlowWorker& flows_;
   const PortView* view_ = nullptr;  // valid between load and quiescent
   std::array<PortCounters, RTE_MAX_ETHPORTS> ports_;
   WorkerCounters loop_;

@@ -13,6 +13,8 @@
 #include "tests/support/eal_fixture.h"
 #include "tests/support/packets.h"
 
+using sluice::test::kExperimental;
+
 namespace sluice {
 namespace {
 
@@ -125,7 +127,7 @@ class L2SwitchTest : public ::testing::Test {
 };
 
 TEST_F(L2SwitchTest, UnknownUnicastFloodsToEveryOtherPort) {
-  auto frame = test::ethernet_frame(kMacB, kMacA, 0x0800);
+  auto frame = test::ethernet_frame(kMacB, kMacA, kExperimental);
   send(0, frame);
   settle(1);
   EXPECT_TRUE(drain(0).empty());
@@ -139,11 +141,11 @@ TEST_F(L2SwitchTest, UnknownUnicastFloodsToEveryOtherPort) {
 }
 
 TEST_F(L2SwitchTest, LearnedDestinationGoesToOnePort) {
-  send(1, test::ethernet_frame(kMacA, kMacB, 0x0806));  // B speaks first, from port b
+  send(1, test::ethernet_frame(kMacA, kMacB, kExperimental));  // B speaks first, from port b
   settle(1);
   drain(0);
   drain(2);
-  auto frame = test::ethernet_frame(kMacB, kMacA, 0x0800);
+  auto frame = test::ethernet_frame(kMacB, kMacA, kExperimental);
   for (int i = 0; i < 10; ++i) send(0, frame);
   settle(11);
   EXPECT_EQ(drain(1).size(), 10u);
@@ -155,8 +157,8 @@ TEST_F(L2SwitchTest, LearnedDestinationGoesToOnePort) {
 }
 
 TEST_F(L2SwitchTest, BroadcastFloodsEvenWhenSourceIsKnown) {
-  send(0, test::ethernet_frame(kBroadcast, kMacA, 0x0806));
-  send(0, test::ethernet_frame(kBroadcast, kMacA, 0x0806));
+  send(0, test::ethernet_frame(kBroadcast, kMacA, kExperimental));
+  send(0, test::ethernet_frame(kBroadcast, kMacA, kExperimental));
   settle(2);
   EXPECT_EQ(drain(1).size(), 2u);
   EXPECT_EQ(drain(2).size(), 2u);
@@ -164,11 +166,11 @@ TEST_F(L2SwitchTest, BroadcastFloodsEvenWhenSourceIsKnown) {
 }
 
 TEST_F(L2SwitchTest, DestinationOnInputPortIsDroppedAndCounted) {
-  send(0, test::ethernet_frame(kBroadcast, kMacC, 0x0806));  // C lives behind port a
+  send(0, test::ethernet_frame(kBroadcast, kMacC, kExperimental));  // C lives behind port a
   settle(1);
   drain(1);
   drain(2);
-  send(0, test::ethernet_frame(kMacC, kMacA, 0x0800));
+  send(0, test::ethernet_frame(kMacC, kMacA, kExperimental));
   settle(2);
   EXPECT_TRUE(drain(0).empty());
   EXPECT_TRUE(drain(1).empty());
@@ -177,21 +179,31 @@ TEST_F(L2SwitchTest, DestinationOnInputPortIsDroppedAndCounted) {
 }
 
 TEST_F(L2SwitchTest, TruncatedFrameIsCountedNotForwarded) {
-  send(0, test::ethernet_frame(kMacB, kMacA, 0x0800, 10));
-  send(0, test::ethernet_frame(kMacB, kMacA, 0x0800, 0));
-  send(0, test::ethernet_frame(kMacB, kMacA, 0x0800));
+  send(0, test::ethernet_frame(kMacB, kMacA, kExperimental, 10));
+  send(0, test::ethernet_frame(kMacB, kMacA, kExperimental, 0));
+  send(0, test::ethernet_frame(kMacB, kMacA, kExperimental));
   settle(3);
   EXPECT_EQ(totals(0).drops[static_cast<unsigned>(DropReason::runt)], 2u);
   EXPECT_EQ(drain(1).size(), 1u);
   EXPECT_EQ(drain(2).size(), 1u);
 }
 
+TEST_F(L2SwitchTest, MalformedIpv4HeaderIsCountedNotForwarded) {
+  auto frame = test::ethernet_frame(kMacB, kMacA, 0x0800);
+  frame[14] = 0x44;  // version 4, IHL 4 words: shorter than an IPv4 header
+  send(0, frame);
+  settle(1);
+  EXPECT_TRUE(drain(1).empty());
+  EXPECT_TRUE(drain(2).empty());
+  EXPECT_EQ(totals(0).drops[static_cast<unsigned>(DropReason::bad_header)], 1u);
+}
+
 TEST_F(L2SwitchTest, PortRemovedWhileForwardingGetsNothingMore) {
-  send(0, test::ethernet_frame(kBroadcast, kMacA, 0x0806));
+  send(0, test::ethernet_frame(kBroadcast, kMacA, kExperimental));
   settle(1);
   EXPECT_EQ(drain(2).size(), 1u);
   datapath_->remove_port(ports_[2].name);
-  send(0, test::ethernet_frame(kBroadcast, kMacA, 0x0806));
+  send(0, test::ethernet_frame(kBroadcast, kMacA, kExperimental));
   settle(2);
   EXPECT_EQ(drain(1).size(), 2u);
   EXPECT_TRUE(drain(2).empty());
@@ -200,7 +212,7 @@ TEST_F(L2SwitchTest, PortRemovedWhileForwardingGetsNothingMore) {
 
 TEST_F(L2SwitchTest, PortAddedWhileForwardingJoinsTheFlood) {
   add_ring_port("d");
-  send(0, test::ethernet_frame(kBroadcast, kMacA, 0x0806));
+  send(0, test::ethernet_frame(kBroadcast, kMacA, kExperimental));
   settle(1);
   EXPECT_EQ(drain(3).size(), 1u);
   EXPECT_EQ(totals(3).tx_packets, 1u);

@@ -12,6 +12,10 @@
 
 namespace sluice::test {
 
+// IEEE 802 local experimental EtherType: any payload is well formed, so L2
+// tests are not subject to IP header validation.
+inline constexpr uint16_t kExperimental = 0x88b5;
+
 inline std::vector<uint8_t> ethernet_frame(uint64_t dst, uint64_t src, uint16_t ether_type,
                                            std::size_t length = 64) {
   // Built full-size, then cut to `length` (shorter makes a truncated frame).

@@ -59,7 +59,7 @@ TEST_F(AgentTest, DatapathIdComesFromTheFirstPortsMacOrTheHost) {
 }
 
 TEST_F(AgentTest, PortsListAndOnePortWithCounters) {
-  send(0, ethernet_frame(kMacB, kMacA, 0x0800));
+  send(0, ethernet_frame(kMacB, kMacA, kExperimental));
   settle(1);
   HttpReply list = get("/v1/ports");
   ASSERT_EQ(list.status, 200u);
@@ -147,8 +147,8 @@ TEST_F(AgentTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST_F(AgentTest, StatsHaveWorkersDropsAndMacTable) {
-  send(1, ethernet_frame(kMacA, kMacB, 0x0806));      // B learned on b
-  send(0, ethernet_frame(kMacB, kMacA, 0x0800, 10));  // a runt
+  send(1, ethernet_frame(kMacA, kMacB, kExperimental));      // B learned on b
+  send(0, ethernet_frame(kMacB, kMacA, kExperimental, 10));  // a runt
   settle(2);
   HttpReply reply = get("/v1/stats");
   ASSERT_EQ(reply.status, 200u);
@@ -177,7 +177,7 @@ TEST_F(AgentTest, StatsHaveWorkersDropsAndMacTable) {
 }
 
 TEST_F(AgentTest, MetricsArePrometheusText) {
-  send(0, ethernet_frame(kMacB, kMacA, 0x0800));
+  send(0, ethernet_frame(kMacB, kMacA, kExperimental));
   settle(1);
   HttpReply reply = get("/metrics");
   ASSERT_EQ(reply.status, 200u);

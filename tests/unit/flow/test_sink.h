@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dataplane/flow/drop_reason.h"
+#include "dataplane/stats/drop_reason.h"
 #include "tests/unit/flow/eal_env.h"
 
 namespace sluice::test {

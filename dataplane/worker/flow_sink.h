@@ -1,0 +1,56 @@
+// The forwarding worker's side of the flow pipeline's Sink contract (see
+// dataplane/flow/flow_actions.h): where a packet goes when an action sends,
+// floods, switches (normal), punts or drops it. Port numbers from rules are
+// mapped to DPDK port ids through the worker's current PortView.
+//
+// Thread-safety: lives on the worker's stack for one burst of one RX queue.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "dataplane/l2/l2_forward.h"
+#include "dataplane/worker/worker.h"
+
+namespace sluice {
+
+class FlowSink {
+ public:
+  FlowSink(Worker& worker, uint16_t in_port_id, uint32_t now_s)
+      : worker_(worker), in_port_id_(in_port_id), now_s_(now_s) {}
+
+  void output(uint16_t port_number, rte_mbuf* m) noexcept {
+    const uint16_t id = worker_.view_->id_of(port_number);
+    if (id == PortView::kNone) {
+      worker_.drop(in_port_id_, m, DropReason::port_down);
+    } else if (id == in_port_id_) {
+      worker_.drop(in_port_id_, m, DropReason::same_port);  // OpenFlow: only in_port may
+    } else {
+      worker_.output(id, m);
+    }
+  }
+  void flood(rte_mbuf* m) noexcept { worker_.flood(in_port_id_, m); }
+  void normal(rte_mbuf* m) noexcept {
+    l2_forward(m, in_port_id_, *worker_.context_.macs, now_s_, worker_);
+  }
+  // Packet-in has no channel to a controller yet: counted, not delivered.
+  void controller(rte_mbuf* m, uint8_t, uint64_t) noexcept {
+    worker_.drop(in_port_id_, m, DropReason::controller);
+  }
+  // No network function is registered yet.
+  void nf(uint32_t, rte_mbuf* m) noexcept {
+    worker_.drop(in_port_id_, m, DropReason::nf_unavailable);
+  }
+  void drop(rte_mbuf* m, DropReason reason) noexcept { worker_.drop(in_port_id_, m, reason); }
+  rte_mbuf* copy(const rte_mbuf* m) noexcept {
+    return rte_pktmbuf_copy(m, worker_.context_.pool, 0, UINT32_MAX);
+  }
+
+ private:
+  Worker& worker_;
+  const uint16_t in_port_id_;
+  const uint32_t now_s_;
+};
+
+}  // namespace sluice
