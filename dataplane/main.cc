@@ -5,12 +5,14 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "common/error.h"
 #include "dataplane/agent/agent.h"
 #include "dataplane/config/switch_config.h"
 #include "dataplane/datapath.h"
 #include "dataplane/eal/eal.h"
+#include "dataplane/flow/flow_file.h"
 #include "dataplane/stats/stats_report.h"
 
 namespace {
@@ -41,6 +43,8 @@ void print_stats(const sluice::Datapath& datapath, bool json) {
 }
 
 int run(const sluice::SwitchConfig& config) {
+  std::optional<sluice::Transaction> flows;  // read and checked before anything starts
+  if (!config.flows_file.empty()) flows = sluice::flow_file_transaction(config.flows_file);
   sluice::Eal eal(config.eal_args, pci_devices(config));
   sluice::DatapathOptions options;
   options.workers = config.workers;
@@ -56,6 +60,11 @@ int run(const sluice::SwitchConfig& config) {
     std::fprintf(stderr, "sluiced: port %u %s (%s, %s, %u queue%s) %s\n", port->number(),
                  port->name().c_str(), spec.text.c_str(), port->driver().c_str(), port->rx_queues(),
                  port->rx_queues() == 1 ? "" : "s", port->mac().c_str());
+  }
+  if (flows) {
+    const auto result = datapath.pipeline().commit(*flows);
+    std::fprintf(stderr, "sluiced: %u rules from %s (generation %llu)\n", result.added,
+                 config.flows_file.c_str(), static_cast<unsigned long long>(result.generation));
   }
   // Every agent handler runs on this thread, between the housekeeping steps.
   boost::asio::io_context io;

@@ -99,12 +99,12 @@ Eal::Eal(std::vector<std::string> args, const std::vector<std::string>& pci_devi
                    "hugepages)\n",
                    huge.detail.c_str());
       args_.push_back("--no-huge");
-      if (!has_arg(args, "-m")) {
-        args_.push_back("-m");
-        args_.push_back("1024");
-      }
       hugepages_ = false;
     }
+  }
+  if (!hugepages_ && !has_arg(args, "-m") && !has_arg(args, "--socket-mem")) {
+    args_.push_back("-m");  // EAL's --no-huge default (64 MiB) is too small for the pool
+    args_.push_back("1024");
   }
   if (!has_arg(args, "--file-prefix") && !has_arg(args, "--in-memory")) {
     if (hugepages_) {

@@ -4,8 +4,9 @@
 // adds defaults the user did not set, each only if absent from `args`:
 //   --no-pci plus nothing else, when `pci_devices` is empty (never touch a NIC
 //     the user did not name); otherwise `-a ADDR` for each PCI device;
-//   --no-huge -m 1024, when no 2 MiB/1 GiB hugepages are reserved and mounted
-//     (a notice says so: vhost-user ports then cannot work);
+//   --no-huge, when no 2 MiB/1 GiB hugepages are reserved and mounted (a
+//     notice says so: vhost-user ports then cannot work);
+//   -m 1024 with --no-huge (given or added), unless -m or --socket-mem is set;
 //   unless the user passed --file-prefix or --in-memory, nothing is left
 //     behind: --in-memory with hugepages; without them (it is refused there)
 //     a per-process --file-prefix with --no-shconf --no-telemetry, whose runtime directory
