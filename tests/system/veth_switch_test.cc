@@ -2,6 +2,7 @@
 // switch's af_packet ports; kernel ping and TCP between them.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/netns_lab.h"
@@ -119,6 +120,33 @@ TEST_P(VethSwitchTest, SwitchTurnsOffOffloadsOnItsPorts) {
   EXPECT_NE(features.find("tx-checksumming: off"), std::string::npos) << features;
   EXPECT_NE(features.find("tcp-segmentation-offload: off"), std::string::npos) << features;
   EXPECT_NE(features.find("generic-segmentation-offload: off"), std::string::npos) << features;
+}
+
+// A flow table from --flows steers kernel traffic: ICMP dropped, TCP passes.
+TEST(SluicedFlows, FlowFileDropsIcmpButLetsTcpThrough) {
+  test::Lab lab("sf");
+  ASSERT_TRUE(lab.add_host("h1", "10.198.0.1/24"));
+  ASSERT_TRUE(lab.add_host("h2", "10.198.0.2/24"));
+  const std::string flows = "/tmp/sluice-systest-flows-" + std::to_string(getpid()) + ".txt";
+  std::ofstream(flows) << "# no ping between the hosts\n"
+                          "table=0,priority=100,icmp,actions=drop\n"
+                          "table=0,priority=0,actions=normal\n";
+  std::vector<std::string> args =
+      sluiced_args({"veth:" + lab.outside("h1"), "veth:" + lab.outside("h2")});
+  args.insert(args.begin() + 1, {"--flows", flows});
+  const std::string log = "/tmp/sluice-systest-flows-" + std::to_string(getpid()) + ".log";
+  test::Process sluiced(args, log);
+  ASSERT_TRUE(sluiced.wait_for("forwarding on", std::chrono::seconds(20))) << sluiced.log();
+  EXPECT_NE(shell(lab.exec("h1") + "ping -c 2 -i 0.2 -W 1 10.198.0.2 >/dev/null"), 0);
+  ASSERT_EQ(shell(lab.exec("h2") + "iperf3 -s -1 -D"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(shell(lab.exec("h1") + "iperf3 -c 10.198.0.2 -t 1 >/dev/null"), 0) << sluiced.log();
+  EXPECT_EQ(sluiced.stop(), 0);
+  const std::string out = sluiced.log();
+  EXPECT_NE(out.find("2 rules from " + flows), std::string::npos) << out;
+  EXPECT_NE(out.find("action_drop=2"), std::string::npos) << out;  // the two echo requests
+  std::remove(flows.c_str());
+  std::remove(log.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(KernelPorts, VethSwitchTest, ::testing::Values("veth", "afxdp"),

@@ -9,7 +9,7 @@
 #include "common/rules/text.h"
 #include "dataplane/flow/pipeline.h"
 #include "tests/unit/flow/eal_env.h"
-#include "tests/unit/flow/packet_builder.h"
+#include "tests/support/packet_builder.h"
 
 namespace sluice::test {
 

@@ -2,7 +2,7 @@
 
 #include "dataplane/flow/flow_extract.h"
 #include "tests/unit/flow/eal_env.h"
-#include "tests/unit/flow/packet_builder.h"
+#include "tests/support/packet_builder.h"
 
 namespace sluice {
 namespace {
