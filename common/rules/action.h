@@ -30,6 +30,22 @@ enum class ActionType : uint8_t {
   nf,              // arg = network-function instance
 };
 
+// True for the actions that hand the packet to a destination (each one needs
+// its own copy of the packet when a list has several).
+inline constexpr bool is_destination(ActionType t) {
+  switch (t) {
+    case ActionType::output:
+    case ActionType::flood:
+    case ActionType::normal:
+    case ActionType::controller:
+    case ActionType::group:
+    case ActionType::nf:
+      return true;
+    default:
+      return false;
+  }
+}
+
 inline constexpr uint32_t kControllerMaxLenAll = 0xffff;
 
 struct Action {

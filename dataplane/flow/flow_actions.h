@@ -64,18 +64,7 @@ inline rte_mbuf* take(ActionState& st, FlowWorker& w, Sink& sink) {
 
 inline unsigned count_outputs(const ActionList& actions) {
   unsigned n = 0;
-  for (const Action& a : actions) switch (a.type) {
-      case ActionType::output:
-      case ActionType::flood:
-      case ActionType::normal:
-      case ActionType::controller:
-      case ActionType::group:
-      case ActionType::nf:
-        ++n;
-        break;
-      default:
-        break;
-    }
+  for (const Action& a : actions) n += is_destination(a.type) ? 1 : 0;
   return n;
 }
 

@@ -92,15 +92,8 @@ inline void compile_flow_rule(FlowRule& r) {
   r.n_outputs = 0;
   r.edits_key = false;
   for (const Action& a : m.actions) {
+    if (is_destination(a.type)) ++r.n_outputs;
     switch (a.type) {
-      case ActionType::output:
-      case ActionType::flood:
-      case ActionType::normal:
-      case ActionType::controller:
-      case ActionType::group:
-      case ActionType::nf:
-        ++r.n_outputs;
-        break;
       case ActionType::goto_table:
         r.goto_table = static_cast<int16_t>(a.arg);
         break;

@@ -62,13 +62,14 @@ uint16_t MacTable::lookup(MacAddress mac, uint32_t now) const noexcept {
   return kNoPort;
 }
 
-std::size_t MacTable::age(uint32_t now) {
+template <class Stale>
+std::size_t MacTable::clear_if(Stale stale) {
   std::size_t cleared = 0;
   for (std::size_t bi = 0; bi < bucket_count_; ++bi) {
     Bucket& b = buckets_[bi];
     for (unsigned i = 0; i < kWays; ++i) {
       uint64_t current = b.slot[i].load(std::memory_order_acquire);
-      if (current != 0 && expired(b.seen[i].load(std::memory_order_relaxed), now) &&
+      if (current != 0 && stale(current, b.seen[i].load(std::memory_order_relaxed)) &&
           b.slot[i].compare_exchange_strong(current, 0)) {
         ++cleared;
       }
@@ -77,19 +78,12 @@ std::size_t MacTable::age(uint32_t now) {
   return cleared;
 }
 
+std::size_t MacTable::age(uint32_t now) {
+  return clear_if([&](uint64_t, uint32_t seen) { return expired(seen, now); });
+}
+
 std::size_t MacTable::flush_port(uint16_t port) {
-  std::size_t cleared = 0;
-  for (std::size_t bi = 0; bi < bucket_count_; ++bi) {
-    Bucket& b = buckets_[bi];
-    for (unsigned i = 0; i < kWays; ++i) {
-      uint64_t current = b.slot[i].load(std::memory_order_acquire);
-      if (current != 0 && slot_port(current) == port &&
-          b.slot[i].compare_exchange_strong(current, 0)) {
-        ++cleared;
-      }
-    }
-  }
-  return cleared;
+  return clear_if([&](uint64_t slot, uint32_t) { return slot_port(slot) == port; });
 }
 
 std::vector<MacTable::Entry> MacTable::dump(uint32_t now) const {

@@ -77,6 +77,9 @@ class MacTable {
   static uint16_t slot_port(uint64_t slot) { return static_cast<uint16_t>(slot); }
   bool expired(uint32_t seen, uint32_t now) const { return now - seen > aging_s_; }
   Bucket& bucket_of(MacAddress mac) const;
+  // Empties every live slot for which stale(slot, seen) holds; returns how many.
+  template <class Stale>
+  std::size_t clear_if(Stale stale);
 
   std::size_t bucket_count_;
   uint32_t aging_s_;

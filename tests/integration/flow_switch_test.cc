@@ -4,7 +4,6 @@
 #include "common/rules/text.h"
 #include "dataplane/flow/transaction.h"
 #include "tests/integration/ring_switch_fixture.h"
-#include "tests/support/eal_fixture.h"
 #include "tests/support/packet_builder.h"
 
 namespace sluice {
@@ -103,9 +102,3 @@ TEST_F(FlowSwitchTest, GotoTableAndTableMissToNormal) {
 
 }  // namespace
 }  // namespace sluice
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new sluice::test::EalEnvironment("0-1"));
-  return RUN_ALL_TESTS();
-}

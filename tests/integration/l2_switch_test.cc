@@ -1,7 +1,6 @@
 // The default table (priority=0,actions=normal): MAC learning, flooding,
 // drops by reason, ports added and removed while forwarding.
 #include "tests/integration/ring_switch_fixture.h"
-#include "tests/support/eal_fixture.h"
 
 namespace sluice {
 namespace {
@@ -121,9 +120,3 @@ TEST_F(L2SwitchTest, DuplicatePortNameIsRefused) {
 
 }  // namespace
 }  // namespace sluice
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  ::testing::AddGlobalTestEnvironment(new sluice::test::EalEnvironment("0-1"));
-  return RUN_ALL_TESTS();
-}
