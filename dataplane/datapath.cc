@@ -50,7 +50,9 @@ Datapath::Datapath(const DatapathOptions& options)
   rcu_ = std::make_unique<Rcu>(count);
   pipeline_ = std::make_unique<Pipeline>(*rcu_, options.flows);
   pipeline_->add(parse_rule("table=0,priority=0,actions=normal"));
+  channel_ = std::make_unique<ControllerChannel>(count, options.packet_in_rate);
   context_.macs = &macs_;
+  context_.channel = channel_.get();
   context_.pipeline = pipeline_.get();
   context_.pool = pool_;
   context_.rcu = rcu_.get();
@@ -70,6 +72,7 @@ Datapath::~Datapath() {
   slots_.clear();
   delete context_.ports.exchange(nullptr);
   pipeline_.reset();
+  channel_.reset();
   rcu_.reset();
   rte_mempool_free(pool_);
 }
@@ -184,6 +187,24 @@ std::vector<WorkerReport> Datapath::worker_reports() const {
                        c.idle_cycles.read()});
   }
   return reports;
+}
+
+void Datapath::packet_out(uint16_t port_number, const std::vector<uint8_t>& frame) {
+  const Port* port = nullptr;
+  for (const Slot& slot : slots_) {
+    if (slot.port->number() == port_number) port = slot.port.get();
+  }
+  if (port == nullptr) throw Error("no port number " + std::to_string(port_number), ENOENT, "/port");
+  if (frame.size() < RTE_ETHER_HDR_LEN || frame.size() > RTE_MBUF_DEFAULT_DATAROOM) {
+    throw Error("a frame is 14 to " + std::to_string(RTE_MBUF_DEFAULT_DATAROOM) + " bytes, got " +
+                    std::to_string(frame.size()),
+                EINVAL, "/hex");
+  }
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) throw Error("no mbuf free for packet-out", ENOMEM);
+  std::memcpy(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())), frame.data(),
+              frame.size());
+  channel_->inject(m, port->id());
 }
 
 std::vector<MacReport> Datapath::mac_reports() const {

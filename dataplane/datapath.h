@@ -51,6 +51,7 @@ struct DatapathOptions {
   std::size_t mac_capacity = 1 << 16;
   bool keep_offloads = false;  // leave kernel interfaces' offloads alone
   PipelineConfig flows;        // flow table sizes
+  uint32_t packet_in_rate = 1000;  // packet-ins per second per worker
 };
 
 class Datapath {
@@ -81,6 +82,16 @@ class Datapath {
   std::vector<PortReport> port_reports() const;
   std::vector<WorkerReport> worker_reports() const;
   std::vector<MacReport> mac_reports() const;
+  // Packets the controller action punted, oldest first (at most `max`).
+  std::vector<PacketIn> take_packet_ins(std::size_t max = 256) {
+    return channel_->take_packet_ins(max);
+  }
+  // Sends `frame` out of port `port_number` (through worker 0's TX queue).
+  // Throws sluice::Error: ENOENT no such port; EINVAL a frame shorter than an
+  // Ethernet header or longer than an mbuf; EAGAIN the queue to the worker is
+  // full; ENOMEM no mbuf.
+  void packet_out(uint16_t port_number, const std::vector<uint8_t>& frame);
+
   // Ages the MAC table and frees retired snapshots; call about once a second.
   void housekeeping();
   // Seconds on the clock the workers use for MAC aging.
@@ -105,6 +116,7 @@ class Datapath {
   MacTable macs_;
   std::unique_ptr<Rcu> rcu_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<ControllerChannel> channel_;
   ForwardingContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Slot> slots_;  // sorted by port number

@@ -85,12 +85,13 @@ int run(const sluice::SwitchConfig& config) {
   auto next_housekeeping = clock::now();
   auto next_stats = clock::now() + std::chrono::seconds(config.stats_interval_s);
   while (!stop_requested) {
-    io.run_for(std::chrono::milliseconds(50));
+    io.run_for(std::chrono::milliseconds(20));
     const auto now = clock::now();
     if (now >= next_housekeeping) {
       datapath.housekeeping();
       next_housekeeping = now + std::chrono::seconds(1);
     }
+    if (agent) agent->publish_datapath_events();
     if (stats_requested || (config.stats_interval_s && now >= next_stats)) {
       stats_requested = 0;
       print_stats(datapath, config.stats_json);

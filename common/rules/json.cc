@@ -264,4 +264,41 @@ json rule_to_json(const Rule& r) {
           {"actions", actions_to_json(r.actions)}};
 }
 
+TableMiss miss_from_json(const json& j, const std::string& base) {
+  const json* type = &j;
+  if (j.is_object()) {
+    check_members(j, base, {"type", "table"});
+    type = &member(j, base, "type");
+  } else if (!j.is_string()) {
+    fail(base, "expected {\"type\":\"drop\"|\"normal\"|\"controller\"|\"goto_table\"}");
+  }
+  const std::string path = j.is_object() ? base + "/type" : base;
+  if (!type->is_string()) fail(path, "expected a string");
+  const std::string t = type->get<std::string>();
+  TableMiss miss;
+  if (t == "drop") {
+    miss.kind = MissKind::drop;
+  } else if (t == "normal") {
+    miss.kind = MissKind::normal;
+  } else if (t == "controller") {
+    miss.kind = MissKind::controller;
+  } else if (t == "goto_table") {
+    if (!j.is_object()) fail(base, "goto_table needs {\"type\":\"goto_table\",\"table\":N}");
+    miss.kind = MissKind::goto_table;
+    miss.next_table =
+        static_cast<uint8_t>(unsigned_member(member(j, base, "table"), base + "/table", kMaxTables - 1));
+  } else {
+    fail(path, "unknown miss type '" + t + "' (drop, normal, controller, goto_table)");
+  }
+  if (miss.kind != MissKind::goto_table && j.is_object() && j.contains("table"))
+    fail(base + "/table", "only goto_table takes a table");
+  return miss;
+}
+
+json miss_to_json(const TableMiss& miss) {
+  json j = {{"type", miss_name(miss.kind)}};
+  if (miss.kind == MissKind::goto_table) j["table"] = miss.next_table;
+  return j;
+}
+
 }  // namespace sluice

@@ -35,4 +35,12 @@ nlohmann::json actions_to_json(const ActionList& actions);
 Match match_from_json(const nlohmann::json& j, const std::string& base);
 nlohmann::json match_to_json(const Match& m);
 
+// A table's miss behaviour: {"type":"drop"|"normal"|"controller"} or
+// {"type":"goto_table","table":N}; the bare string "drop" (etc.) is accepted
+// too. Checks the form only (validate_miss() checks N against the table).
+// Throws sluice::Error (EINVAL) with a path under `base`.
+TableMiss miss_from_json(const nlohmann::json& j, const std::string& base);
+// Canonical object form; miss_from_json(miss_to_json(m), "") == m.
+nlohmann::json miss_to_json(const TableMiss& miss);
+
 }  // namespace sluice

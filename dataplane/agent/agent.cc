@@ -8,6 +8,8 @@
 
 #include "common/error.h"
 #include "dataplane/agent/agent_state.h"
+#include "dataplane/agent/datapath_events.h"
+#include "dataplane/agent/flow_routes.h"
 #include "dataplane/agent/listen_address.h"
 #include "dataplane/agent/listener.h"
 #include "dataplane/agent/metrics.h"
@@ -49,7 +51,8 @@ uint64_t derive_datapath_id(const Datapath& datapath) {
 }  // namespace
 
 Agent::Agent(boost::asio::io_context& io, const AgentOptions& options, Datapath& datapath)
-    : state_(std::make_shared<AgentState>(options)) {
+    : state_(std::make_shared<AgentState>(options)),
+      datapath_events_(std::make_unique<DatapathEvents>(datapath, state_->events)) {
   check_options(options);
   const boost::asio::ip::tcp::endpoint endpoint = parse_listen_address(options.listen);
   if (options.token.empty() && !endpoint.address().is_loopback()) {
@@ -59,11 +62,14 @@ Agent::Agent(boost::asio::io_context& io, const AgentOptions& options, Datapath&
   }
   state_->datapath_id = options.datapath_id ? options.datapath_id : derive_datapath_id(datapath);
   state_->capabilities = {"ports.hot-add", "ports.hot-remove", "mac-learning",
-                          "events",        "metrics",          "openapi"};
+                          "events",        "metrics",          "openapi",
+                          "flow-tables"};
 
   add_switch_routes(*state_, datapath);
   add_port_routes(state_->router, datapath, state_->events);
   add_metrics_route(*state_, datapath);
+  add_flow_routes(*state_, datapath);
+  add_trace_routes(state_->router, datapath);
   add_openapi_route(state_->router);
   state_->router.add(HttpMethod::get, "/v1/events",
                      [](const Request&) { return Response::events(); });
@@ -93,6 +99,9 @@ uint64_t Agent::datapath_id() const {
 }
 void Agent::add_capability(std::string name) {
   state_->capabilities.push_back(std::move(name));
+}
+std::size_t Agent::publish_datapath_events() {
+  return datapath_events_->publish();
 }
 
 }  // namespace sluice

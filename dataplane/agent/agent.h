@@ -2,7 +2,7 @@
 // control channel, described by docs/api/sluiced.openapi.json.
 //
 // Threading: the agent runs on an io_context that the caller drives from the
-// control thread (sluiced's main loop calls io.run_for(50ms)). Every handler
+// control thread (sluiced's main loop calls io.run_for(20ms)). Every handler
 // runs there, one at a time, so handlers call Datapath methods directly; no
 // other thread may touch the Agent, its Router or its EventBus.
 //
@@ -31,6 +31,7 @@
 namespace sluice {
 
 class Datapath;
+class DatapathEvents;
 struct AgentState;
 class Listener;
 
@@ -85,9 +86,15 @@ class Agent {
   // Adds a feature name to GET /v1/switch's "capabilities" (e.g. "flow-tables").
   void add_capability(std::string name);
 
+  // Publishes what the data plane queued for the control plane (packet-in,
+  // flow-removed, port-status; see datapath_events.h); returns how many
+  // events. sluiced's main loop calls it every turn.
+  std::size_t publish_datapath_events();
+
  private:
   std::shared_ptr<AgentState> state_;
   std::shared_ptr<Listener> listener_;
+  std::unique_ptr<DatapathEvents> datapath_events_;
 };
 
 }  // namespace sluice

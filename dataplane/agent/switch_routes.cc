@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "dataplane/agent/agent_state.h"
+#include "dataplane/agent/flow_json.h"
 #include "dataplane/agent/port_json.h"
 #include "dataplane/datapath.h"
 
@@ -60,6 +61,7 @@ json stats_json(const AgentState& state, Datapath& datapath) {
           {"ports", ports},
           {"workers", workers},
           {"drops", drops_json(all)},
+          {"flows", flow_stats_summary_json(datapath.pipeline())},
           {"mac_table",
            {{"entries", datapath.mac_reports().size()},
             {"capacity", macs.capacity()},

@@ -6,6 +6,7 @@
 //                         "idle_cycles","busy_percent","cycles_per_packet",
 //                         "packets_per_burst"}],
 //                       "drops":{"<reason>":N} (summed over ports),
+//                       "flows":{...} (flow_json.h flow_stats_summary_json),
 //                       "mac_table":{"entries","capacity","aging_s","evictions"},
 //                       "events":{"published","dropped","subscribers"},
 //                       "agent":{"connections","accepted","refused"}}

@@ -17,8 +17,13 @@ namespace sluice {
 
 class FlowSink {
  public:
-  FlowSink(Worker& worker, uint16_t in_port_id, uint32_t now_s)
-      : worker_(worker), in_port_id_(in_port_id), now_s_(now_s) {}
+  FlowSink(Worker& worker, uint16_t in_port_id, uint16_t in_port_number, uint64_t tsc,
+           uint32_t now_s)
+      : worker_(worker),
+        in_port_id_(in_port_id),
+        in_port_number_(in_port_number),
+        now_s_(now_s),
+        tsc_(tsc) {}
 
   void output(uint16_t port_number, rte_mbuf* m) noexcept {
     const uint16_t id = worker_.view_->id_of(port_number);
@@ -34,9 +39,11 @@ class FlowSink {
   void normal(rte_mbuf* m) noexcept {
     l2_forward(m, in_port_id_, *worker_.context_.macs, now_s_, worker_);
   }
-  // Packet-in has no channel to a controller yet: counted, not delivered.
-  void controller(rte_mbuf* m, uint8_t, uint64_t) noexcept {
-    worker_.drop(in_port_id_, m, DropReason::controller);
+  // Packet-in: to the control thread, rate-limited; refused ones are counted.
+  void controller(rte_mbuf* m, uint8_t table, uint64_t cookie) noexcept {
+    if (!worker_.context_.channel->punt(worker_.index_, m, in_port_number_, table, cookie, tsc_)) {
+      worker_.drop(in_port_id_, m, DropReason::controller);
+    }
   }
   // No network function is registered yet.
   void nf(uint32_t, rte_mbuf* m) noexcept {
@@ -50,7 +57,9 @@ class FlowSink {
  private:
   Worker& worker_;
   const uint16_t in_port_id_;
+  const uint16_t in_port_number_;
   const uint32_t now_s_;
+  const uint64_t tsc_;
 };
 
 }  // namespace sluice

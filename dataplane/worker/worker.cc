@@ -18,6 +18,7 @@ int Worker::run() {
   while (context_.running.load(std::memory_order_relaxed)) {
     const uint64_t before = loop_.packets.read();
     view_ = context_.ports.load(std::memory_order_acquire);
+    send_injected();
     poll(*view_, *context_.pipeline->current(), last, static_cast<uint32_t>(last / hz));
     flush(*view_);
     view_ = nullptr;
@@ -44,7 +45,7 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
     in.rx_bytes.add(bytes);
     loop_.packets.add(n);
     loop_.bursts.add(1);
-    FlowSink sink(*this, rxq.port_id, now_s);
+    FlowSink sink(*this, rxq.port_id, view.number[rxq.port_id], tsc, now_s);
     const uint16_t in_port = view.number[rxq.port_id];
     for (uint16_t i = 0; i < n; ++i) {
       if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
@@ -54,6 +55,12 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
       }
     }
   }
+}
+
+void Worker::send_injected() noexcept {
+  rte_mbuf* pkts[kBurst];
+  const unsigned n = context_.channel->take_injected(index_, pkts, kBurst);
+  for (unsigned i = 0; i < n; ++i) output(pkts[i]->port, pkts[i]);
 }
 
 void Worker::output(uint16_t port_id, rte_mbuf* m) noexcept {

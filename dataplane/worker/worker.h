@@ -21,6 +21,7 @@
 #include "dataplane/l2/mac_table.h"
 #include "dataplane/rcu/rcu.h"
 #include "dataplane/stats/counters.h"
+#include "dataplane/worker/controller_channel.h"
 #include "dataplane/worker/port_view.h"
 #include "dataplane/worker/tx_buffer.h"
 
@@ -33,6 +34,7 @@ struct ForwardingContext {
   MacTable* macs = nullptr;
   Pipeline* pipeline = nullptr;
   rte_mempool* pool = nullptr;  // for copies to several destinations
+  ControllerChannel* channel = nullptr;
   Rcu* rcu = nullptr;
   unsigned workers = 0;
   // TX locks, used only for queues shared by several workers.
@@ -60,6 +62,7 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
  private:
   friend class FlowSink;
   void poll(const PortView& view, const PipelineVersion& flows, uint64_t tsc, uint32_t now_s) noexcept;
+  void send_injected() noexcept;
   void flush(const PortView& view) noexcept;
 
   const unsigned index_;

@@ -102,3 +102,58 @@ TEST_F(FlowSwitchTest, GotoTableAndTableMissToNormal) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+using ControllerChannelTest = test::RingSwitchTest;
+
+TEST_F(ControllerChannelTest, ControllerActionDeliversPacketInWithMetadata) {
+  datapath_->pipeline().add(
+      parse_rule("table=0,priority=100,cookie=0x42,udp,actions=controller"));
+  const auto frame = udp_packet(0x0a000002, 53);
+  send(1, frame);
+  settle(1);
+  std::vector<PacketIn> ins;
+  for (int i = 0; i < 100 && ins.empty(); ++i) {
+    ins = datapath_->take_packet_ins();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(ins.size(), 1u);
+  EXPECT_EQ(ins[0].in_port, 2);
+  EXPECT_EQ(ins[0].table, 0);
+  EXPECT_EQ(ins[0].cookie, 0x42u);
+  EXPECT_EQ(ins[0].bytes, frame);
+  EXPECT_TRUE(drain(0).empty());
+  EXPECT_TRUE(drain(2).empty());
+}
+
+TEST_F(ControllerChannelTest, PacketInsOverTheRateAreCountedDrops) {
+  datapath_->pipeline().add(parse_rule("table=0,priority=100,udp,actions=controller"));
+  const auto frame = udp_packet(0x0a000002, 53);
+  for (int i = 0; i < 1200; ++i) send(0, frame);  // the rate is 1000/s per worker
+  settle(1200);
+  const auto ins = datapath_->take_packet_ins(2000);
+  const uint64_t refused = totals(0).drops[static_cast<unsigned>(DropReason::controller)];
+  EXPECT_EQ(ins.size() + refused, 1200u);
+  EXPECT_GE(refused, 150u);
+  EXPECT_LE(ins.size(), 1050u);
+}
+
+TEST_F(ControllerChannelTest, PacketOutLeavesByTheNamedPort) {
+  const auto frame = udp_packet(0x0a000002, 53);
+  datapath_->packet_out(3, frame);
+  std::vector<std::vector<uint8_t>> out;
+  for (int i = 0; i < 100 && out.empty(); ++i) {
+    out = drain(2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(out, std::vector<std::vector<uint8_t>>{frame});
+  EXPECT_TRUE(drain(0).empty());
+  EXPECT_TRUE(drain(1).empty());
+  EXPECT_THROW(datapath_->packet_out(9, frame), Error);
+  EXPECT_THROW(datapath_->packet_out(1, std::vector<uint8_t>(10)), Error);
+}
+
+}  // namespace
+}  // namespace sluice
