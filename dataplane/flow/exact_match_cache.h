@@ -5,13 +5,20 @@
 // a cached pointer is only followed while the version that holds it is the
 // one the worker is reading (and therefore not freed).
 //
+// Keys are arrival keys (extract_flow_key's output): their metadata and
+// registers are zero, so only the packet fields from nw_src on (kKeyWords
+// 64-bit words) are hashed, stored and compared. Passing a key with non-zero
+// metadata or registers is a contract violation (it would alias another key).
+//
 // Thread-safety: owned and used by one forwarding worker only.
 #pragma once
 
 #include <rte_hash_crc.h>
+#include <rte_prefetch.h>
 
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -23,23 +30,43 @@ namespace sluice {
 class ExactMatchCache {
  public:
   static constexpr unsigned kMaxPath = 8;  // longer paths are not cached
+  static constexpr size_t kKeyOffset = offsetof(FlowKey, nw_src);
+  static constexpr unsigned kKeyWords = (sizeof(FlowKey) - kKeyOffset) / 8;
+  static_assert(offsetof(FlowKey, metadata) == 0 && offsetof(FlowKey, regs) + 32 == kKeyOffset,
+                "only metadata and registers may precede the cached part of FlowKey");
 
   // `entries` is rounded down to a power of two (at least 2). Control thread,
   // before the worker runs; throws std::bad_alloc.
   explicit ExactMatchCache(unsigned entries = 8192)
-      : sets_(std::bit_floor(std::max(entries, 2u)) / 2), entries_(new Entry[sets_ * 2]) {
-    memset(static_cast<void*>(entries_.get()), 0, sizeof(Entry) * sets_ * 2);
+      : sets_(std::bit_floor(std::max(entries, 2u)) / 2), sets_storage_(new Set[sets_]) {
+    memset(static_cast<void*>(sets_storage_.get()), 0, sizeof(Set) * sets_);
   }
 
-  static uint32_t hash(const FlowKey& key) { return rte_hash_crc(&key, sizeof key, 0); }
+  // Two independent CRC32-C chains over the cached words (half the latency
+  // of one chain), mixed.
+  static uint32_t hash(const FlowKey& key) {
+    uint64_t w[kKeyWords];
+    memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof w);
+    uint32_t a = 0, b = 0x9e3779b9u;
+    for (unsigned i = 0; i + 1 < kKeyWords; i += 2) {
+      a = rte_hash_crc_8byte(w[i], a);
+      b = rte_hash_crc_8byte(w[i + 1], b);
+    }
+    if constexpr (kKeyWords % 2 == 1) a = rte_hash_crc_8byte(w[kKeyWords - 1], a);
+    return a ^ std::rotl(b, 16);
+  }
+
+  // Starts loading the set `h` maps to, for a lookup a few packets later.
+  void prefetch(uint32_t h) const { rte_prefetch0(&sets_storage_[h & (sets_ - 1)]); }
 
   // Copies the cached path for `key` at `generation` into `path`; false on a
   // miss (absent or stale).
   bool lookup(const FlowKey& key, uint32_t h, uint64_t generation, FlowPath& path) const {
-    const Entry* set = &entries_[(h & (sets_ - 1)) * 2];
-    for (int w = 0; w < 2; ++w) {
-      const Entry& e = set[w];
-      if (e.generation != generation || e.hash != h || !(e.key == key)) continue;
+    const Set& set = sets_storage_[h & (sets_ - 1)];
+    for (int way = 0; way < 2; ++way) {
+      if (set.tag[way].generation != generation || set.tag[way].hash != h) continue;
+      const Entry& e = set.entry[way];
+      if (!same_key(e, key)) continue;
       path.n = e.n;
       path.missed = e.missed;
       path.miss_table = e.miss_table;
@@ -52,13 +79,13 @@ class ExactMatchCache {
 
   void insert(const FlowKey& key, uint32_t h, uint64_t generation, const FlowPath& path) {
     if (path.n > kMaxPath) return;
-    Entry* set = &entries_[(h & (sets_ - 1)) * 2];
-    Entry& e = set[0].generation != generation   ? set[0]
-               : set[1].generation != generation ? set[1]
-                                                 : set[(h >> 31) & 1];
-    e.key = key;
-    e.hash = h;
-    e.generation = generation;
+    Set& set = sets_storage_[h & (sets_ - 1)];
+    const int way = set.tag[0].generation != generation   ? 0
+                    : set.tag[1].generation != generation ? 1
+                                                          : static_cast<int>((h >> 31) & 1);
+    set.tag[way] = {generation, h};
+    Entry& e = set.entry[way];
+    memcpy(e.key, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof e.key);
     e.n = path.n;
     e.missed = path.missed;
     e.miss_table = path.miss_table;
@@ -67,18 +94,34 @@ class ExactMatchCache {
   }
 
  private:
-  struct Entry {
-    FlowKey key;
+  struct Tag {
     uint64_t generation;
     uint32_t hash;
+  };
+  struct Entry {
+    uint64_t key[kKeyWords];
     uint8_t n;
     bool missed;
     uint8_t miss_table;
     TableMiss miss;
     const FlowRule* rules[kMaxPath];
   };
+  // Both ways' tags share the set's first cache line, so a miss costs one line.
+  struct alignas(64) Set {
+    Tag tag[2];
+    Entry entry[2];
+  };
+
+  static bool same_key(const Entry& e, const FlowKey& key) {
+    uint64_t w[kKeyWords];
+    memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof w);
+    uint64_t diff = 0;
+    for (unsigned i = 0; i < kKeyWords; ++i) diff |= w[i] ^ e.key[i];
+    return diff == 0;
+  }
+
   unsigned sets_;  // power of two
-  std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<Set[]> sets_storage_;
 };
 
 }  // namespace sluice

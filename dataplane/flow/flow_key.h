@@ -35,12 +35,12 @@ struct alignas(8) FlowKey {
   uint16_t tcp_flags;  // low 12 bits of the TCP offset/flags word
   uint8_t ip_proto;
   uint8_t ip_dscp;
-  uint8_t pad[6];
+  uint8_t pad[14];  // to 112 bytes: rte_hash has a vector compare for that length
 
   void clear() { memset(this, 0, sizeof *this); }
   bool operator==(const FlowKey& o) const { return memcmp(this, &o, sizeof *this) == 0; }
 };
-static_assert(sizeof(FlowKey) == 104, "FlowKey layout changed: update the hash key length");
+static_assert(sizeof(FlowKey) == 112, "FlowKey layout changed: update the hash key length");
 inline constexpr unsigned kFlowKeyWords = sizeof(FlowKey) / 8;
 
 // Where a field lives in FlowKey.

@@ -59,8 +59,9 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
     c.bytes.store(c.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
     c.last_hit.store(now, std::memory_order_relaxed);
   }
-  static void bump(std::atomic<uint64_t>& c) {
-    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  static void bump(std::atomic<uint64_t>& c) { add(c, 1); }
+  static void add(std::atomic<uint64_t>& c, uint64_t n) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   // Meter state for `m`, (re)configured when the meter's epoch changed.
   rte_meter_srtcm& meter(const MeterRef& m) {

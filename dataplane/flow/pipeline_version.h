@@ -106,30 +106,60 @@ inline void apply_key_effects(const Action* actions, size_t n, FlowKey& key) {
   }
 }
 
+// Data path. Continues a walk at table `t`, whose lookup result is `r`:
+// apply key effects, follow goto_table or the miss behaviour, look up the
+// next tables. `key` is updated in place; `path` must be empty or hold the
+// rules of the tables before `t`.
+inline void resolve_path_from(const PipelineVersion& v, unsigned t, const FlowRule* r, FlowKey& key,
+                              FlowPath& path) {
+  for (;;) {
+    const PipelineVersion::Table& table = v.tables[t];
+    if (r == nullptr) {
+      if (table.miss.kind == MissKind::goto_table) {
+        t = table.miss.next_table;
+      } else {
+        path.missed = true;
+        path.miss_table = static_cast<uint8_t>(t);
+        path.miss = table.miss;
+        return;
+      }
+    } else {
+      path.rules[path.n++] = r;
+      if (r->edits_key) apply_key_effects(r->actions, r->n_actions, key);
+      if (r->goto_table < 0) return;
+      t = static_cast<unsigned>(r->goto_table);
+    }
+    const PipelineVersion::Table& next = v.tables[t];
+    r = TupleSpaceClassifier::lookup(next.subtables.data(), next.subtables.size(), key,
+                                     v.generation);
+  }
+}
+
 // Data path. Walks the tables from table 0: match, apply key effects, follow
 // goto_table or the miss behaviour. `key` is updated in place.
 inline void resolve_path(const PipelineVersion& v, FlowKey& key, FlowPath& path) {
   path.n = 0;
   path.missed = false;
-  unsigned t = 0;
-  for (;;) {
-    const PipelineVersion::Table& table = v.tables[t];
-    const FlowRule* r = TupleSpaceClassifier::lookup(table.subtables.data(), table.subtables.size(),
-                                                     key, v.generation);
-    if (r == nullptr) {
-      if (table.miss.kind == MissKind::goto_table) {
-        t = table.miss.next_table;
-        continue;
-      }
-      path.missed = true;
-      path.miss_table = static_cast<uint8_t>(t);
-      path.miss = table.miss;
-      return;
-    }
-    path.rules[path.n++] = r;
-    if (r->edits_key) apply_key_effects(r->actions, r->n_actions, key);
-    if (r->goto_table < 0) return;
-    t = static_cast<unsigned>(r->goto_table);
+  const PipelineVersion::Table& first = v.tables[0];
+  resolve_path_from(v, 0,
+                    TupleSpaceClassifier::lookup(first.subtables.data(), first.subtables.size(),
+                                                 key, v.generation),
+                    key, path);
+}
+
+// Data path. resolve_path() for `count` keys (at most
+// TupleSpaceClassifier::kBulk), table 0 searched in bulk. `keys` are
+// updated in place.
+inline void resolve_paths(const PipelineVersion& v, FlowKey* const* keys, unsigned count,
+                          FlowPath* const* paths) {
+  const FlowRule* first[TupleSpaceClassifier::kBulk];
+  const PipelineVersion::Table& table = v.tables[0];
+  TupleSpaceClassifier::lookup_bulk(table.subtables.data(), table.subtables.size(), keys, count,
+                                    v.generation, first);
+  for (unsigned j = 0; j < count; ++j) {
+    paths[j]->n = 0;
+    paths[j]->missed = false;
+    resolve_path_from(v, 0, first[j], *keys[j], *paths[j]);
   }
 }
 

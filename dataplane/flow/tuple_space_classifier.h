@@ -96,24 +96,58 @@ class TupleSpaceClassifier {
       key_and(masked, key, subs[i].sub->mask);
       void* data = nullptr;
       if (rte_hash_lookup_data(subs[i].sub->hash, &masked, &data) < 0) continue;
-      if (!is_bucket(data)) {
-        const FlowRule* r = static_cast<const FlowRule*>(data);
-        if ((best == nullptr || r->beats(*best)) && r->visible(gen) && r->ranges_match(key))
-          best = r;
-        continue;
-      }
-      for (const FlowRule* r : as_bucket(data)->rules) {
-        if (best != nullptr && !r->beats(*best)) break;
-        if (r->visible(gen) && r->ranges_match(key)) {
-          best = r;
-          break;
-        }
-      }
+      best = better_of(data, best, key, gen);
     }
     return best;
   }
 
+  // Data path. lookup() for `count` keys (at most kBulk) at once: each
+  // subtable is searched for every key still needing it with one
+  // rte_hash_lookup_bulk_data call, which prefetches buckets and keys across
+  // the batch. best[j] receives key j's result.
+  static constexpr unsigned kBulk = 32;
+  static inline void lookup_bulk(const SubtableRef* subs, size_t n, const FlowKey* const* keys,
+                                 unsigned count, uint64_t gen, const FlowRule** best) {
+    FlowKey masked[kBulk];
+    const void* masked_ptrs[kBulk];
+    void* data[kBulk];
+    uint8_t which[kBulk];
+    for (unsigned j = 0; j < count; ++j) best[j] = nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      unsigned m = 0;
+      for (unsigned j = 0; j < count; ++j) {
+        if (best[j] != nullptr && subs[i].max_priority < best[j]->priority) continue;
+        key_and(masked[m], *keys[j], subs[i].sub->mask);
+        masked_ptrs[m] = &masked[m];
+        which[m++] = static_cast<uint8_t>(j);
+      }
+      if (m == 0) break;
+      uint64_t hits = 0;
+      if (rte_hash_lookup_bulk_data(subs[i].sub->hash, masked_ptrs, m, &hits, data) <= 0) continue;
+      for (unsigned k = 0; k < m; ++k) {
+        if (hits & (uint64_t{1} << k)) {
+          best[which[k]] = better_of(data[k], best[which[k]], *keys[which[k]], gen);
+        }
+      }
+    }
+  }
+
  private:
+  // The better of `best` and the rules a hash hit returned (`data`: a rule
+  // or a tagged bucket) that are visible at `gen` and whose ranges hold.
+  static inline const FlowRule* better_of(void* data, const FlowRule* best, const FlowKey& key,
+                                          uint64_t gen) {
+    if (!is_bucket(data)) {
+      const FlowRule* r = static_cast<const FlowRule*>(data);
+      return (best == nullptr || r->beats(*best)) && r->visible(gen) && r->ranges_match(key) ? r
+                                                                                             : best;
+    }
+    for (const FlowRule* r : as_bucket(data)->rules) {
+      if (best != nullptr && !r->beats(*best)) break;
+      if (r->visible(gen) && r->ranges_match(key)) return r;
+    }
+    return best;
+  }
   struct MaskHash {
     size_t operator()(const FlowKey& k) const;
   };

@@ -47,13 +47,15 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
     loop_.bursts.add(1);
     FlowSink sink(*this, rxq.port_id, view.number[rxq.port_id], tsc, now_s);
     const uint16_t in_port = view.number[rxq.port_id];
+    uint16_t frames = 0;  // the burst without runts, in order
     for (uint16_t i = 0; i < n; ++i) {
       if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
         drop(rxq.port_id, burst[i], DropReason::runt);
       } else {
-        process_packet(flows_, flows, burst[i], in_port, tsc, sink);
+        burst[frames++] = burst[i];
       }
     }
+    process_burst(flows_, flows, burst, frames, in_port, tsc, sink);
   }
 }
 

@@ -242,6 +242,7 @@ TEST_F(Differential, RandomRulesAndPacketsAgreeWithLinearScan) {
   ExactMatchCache emc(256);
   size_t checked = 0, matched = 0, emc_hits = 0;
   for (int round = 0; round < 40; ++round) {
+    std::vector<FlowKey> round_keys;
     Transaction txn;
     std::set<std::string> touched;
     int ops = 1 + gen.pick(round < 5 ? 60 : 25);
@@ -304,7 +305,31 @@ TEST_F(Differential, RandomRulesAndPacketsAgreeWithLinearScan) {
       emc.insert(key, h, v.generation, path);
       ASSERT_TRUE(emc.lookup(key, h, v.generation, cached));
       ASSERT_FALSE(emc.lookup(key, h, v.generation + 1, cached));
+      round_keys.push_back(key);
       ++checked;
+    }
+    // The bulk walk the workers use agrees with the one-packet walk.
+    for (size_t base = 0; base < round_keys.size(); base += TupleSpaceClassifier::kBulk) {
+      const unsigned count = static_cast<unsigned>(
+          std::min<size_t>(TupleSpaceClassifier::kBulk, round_keys.size() - base));
+      FlowKey walks[TupleSpaceClassifier::kBulk];
+      FlowKey* walk_ptrs[TupleSpaceClassifier::kBulk];
+      FlowPath paths[TupleSpaceClassifier::kBulk];
+      FlowPath* path_ptrs[TupleSpaceClassifier::kBulk];
+      for (unsigned j = 0; j < count; ++j) {
+        walks[j] = round_keys[base + j];
+        walk_ptrs[j] = &walks[j];
+        path_ptrs[j] = &paths[j];
+      }
+      resolve_paths(v, walk_ptrs, count, path_ptrs);
+      for (unsigned j = 0; j < count; ++j) {
+        FlowKey one = round_keys[base + j];
+        FlowPath expected;
+        resolve_path(v, one, expected);
+        ASSERT_EQ(paths[j].n, expected.n) << "round " << round << " packet " << base + j;
+        ASSERT_EQ(paths[j].missed, expected.missed);
+        for (unsigned t = 0; t < expected.n; ++t) ASSERT_EQ(paths[j].rules[t], expected.rules[t]);
+      }
     }
   }
   EXPECT_EQ(checked, 12000u);
