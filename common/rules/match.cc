@@ -66,4 +66,30 @@ bool Match::matches(const std::array<u128, kFieldCount>& packet) const {
   return true;
 }
 
+namespace {
+
+// R's constraint on one field is within F's.
+bool field_within(const FieldMatch& r, const FieldMatch& f) {
+  if (!f.range) {
+    if (!r.range) return (r.mask & f.mask) == f.mask && (r.value & f.mask) == f.value;
+    for (uint32_t v = r.lo; v <= r.hi; ++v)
+      if ((v & f.mask) != f.value) return false;
+    return true;
+  }
+  if (r.range) return r.lo >= f.lo && r.hi <= f.hi;
+  const u128 lo = r.value, hi = r.value | (~r.mask & 0xffff);
+  return lo >= f.lo && hi <= f.hi;
+}
+
+}  // namespace
+
+bool covers(const Match& filter, const Match& match) {
+  for (unsigned i = 0; i < kFieldCount; ++i) {
+    const Field f = static_cast<Field>(i);
+    if (!filter.has(f)) continue;
+    if (!match.has(f) || !field_within(match.get(f), filter.get(f))) return false;
+  }
+  return true;
+}
+
 }  // namespace sluice

@@ -64,4 +64,9 @@ class Match {
   std::vector<FieldMatch> fields_;  // present fields only, in Field order
 };
 
+// OpenFlow non-strict selection: every packet `match` matches, `filter`
+// matches too (each field `filter` constrains, `match` constrains at least as
+// tightly; ranges included).
+bool covers(const Match& filter, const Match& match);
+
 }  // namespace sluice

@@ -19,19 +19,6 @@ uint64_t number(const std::string& key, const std::string& text, uint64_t max) {
   return *n;
 }
 
-// `r` lies within `f` (one field).
-bool field_within(const FieldMatch& r, const FieldMatch& f) {
-  if (!f.range) {
-    if (!r.range) return (r.mask & f.mask) == f.mask && (r.value & f.mask) == f.value;
-    for (uint32_t v = r.lo; v <= r.hi; ++v)
-      if ((v & f.mask) != f.value) return false;
-    return true;
-  }
-  if (r.range) return r.lo >= f.lo && r.hi <= f.hi;
-  const u128 lo = r.value, hi = r.value | (~r.mask & 0xffff);
-  return lo >= f.lo && hi <= f.hi;
-}
-
 }  // namespace
 
 RuleFilter rule_filter_from_query(const Request& request,
@@ -76,19 +63,10 @@ RuleFilter rule_filter_from_query(const Request& request,
   return f;
 }
 
-bool match_covers(const Match& filter, const Match& match) {
-  for (unsigned i = 0; i < kFieldCount; ++i) {
-    const Field field = static_cast<Field>(i);
-    if (!filter.has(field)) continue;
-    if (!match.has(field) || !field_within(match.get(field), filter.get(field))) return false;
-  }
-  return true;
-}
-
 bool rule_selected(const RuleFilter& f, const Rule& rule) {
   if (f.priority && rule.priority != *f.priority) return false;
   if ((rule.cookie & f.cookie_mask) != (f.cookie & f.cookie_mask)) return false;
-  return f.strict ? rule.match == f.match : match_covers(f.match, rule.match);
+  return f.strict ? rule.match == f.match : covers(f.match, rule.match);
 }
 
 }  // namespace sluice

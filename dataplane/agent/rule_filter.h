@@ -39,8 +39,5 @@ RuleFilter rule_filter_from_query(const Request& request,
 // True when `rule` is selected (table not checked).
 bool rule_selected(const RuleFilter& filter, const Rule& rule);
 
-// OpenFlow non-strict selection: every constraint of `filter` is also in
-// `match`, at least as narrow.
-bool match_covers(const Match& filter, const Match& match);
 
 }  // namespace sluice

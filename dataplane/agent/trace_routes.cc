@@ -97,7 +97,7 @@ struct Outputs {
           for (const ActionList& b : g->buckets) {
             json outs = json::array();
             for (const Action& ba : b)
-              if (is_output(ba)) outs.push_back(of(ba, v));
+              if (is_destination(ba.type)) outs.push_back(of(ba, v));
             buckets.push_back(outs);
           }
         }
@@ -108,19 +108,6 @@ struct Outputs {
         break;
     }
     return j;
-  }
-  static bool is_output(const Action& a) {
-    switch (a.type) {
-      case ActionType::output:
-      case ActionType::flood:
-      case ActionType::normal:
-      case ActionType::controller:
-      case ActionType::group:
-      case ActionType::nf:
-        return true;
-      default:
-        return false;
-    }
   }
 };
 
@@ -166,7 +153,7 @@ Response trace(Datapath& datapath, const Request& request) {
   Outputs outputs{datapath, in_port, last_key, {}, false};
   json outs = json::array();
   for (const Action& a : result.actions)
-    if (Outputs::is_output(a)) outs.push_back(outputs.of(a, v));
+    if (is_destination(a.type)) outs.push_back(outputs.of(a, v));
   json packet = result.steps.empty() ? json::object() : flow_key_to_json(result.steps[0].key);
   json reply = {{"generation", v.generation},
                 {"parse", parse_status_name(result.parse)},

@@ -12,28 +12,6 @@
 namespace sluice {
 namespace {
 
-// R's constraint on one field is within F's (OpenFlow non-strict selection).
-bool field_within(const FieldMatch& r, const FieldMatch& f) {
-  if (!f.range) {
-    if (!r.range) return (r.mask & f.mask) == f.mask && (r.value & f.mask) == f.value;
-    for (uint32_t v = r.lo; v <= r.hi; ++v)
-      if ((v & f.mask) != f.value) return false;
-    return true;
-  }
-  if (r.range) return r.lo >= f.lo && r.hi <= f.hi;
-  u128 lo = r.value, hi = r.value | (~r.mask & 0xffff);
-  return lo >= f.lo && hi <= f.hi;
-}
-
-bool covers(const Match& filter, const Match& m) {
-  for (unsigned i = 0; i < kFieldCount; ++i) {
-    Field f = static_cast<Field>(i);
-    if (!filter.has(f)) continue;
-    if (!m.has(f) || !field_within(m.get(f), filter.get(f))) return false;
-  }
-  return true;
-}
-
 bool cookie_ok(uint64_t cookie, const FlowMod& op) {
   return (cookie & op.cookie_mask) == (op.rule.cookie & op.cookie_mask);
 }
