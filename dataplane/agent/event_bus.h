@@ -7,9 +7,10 @@
 // (the client sees a gap in the ids); publishing never blocks or grows
 // without bound, so a slow client cannot slow the switch.
 //
-// Event types in use (data fields in docs/api/README.md):
-//   port-added, port-removed          (the agent's port handlers)
-//   flow-removed, packet-in, ...      (the flow-table code, later)
+// Event types in use (data schemas in docs/api/sluiced.openapi.json):
+//   port-added, port-removed          (port_routes.cc)
+//   flow-removed                      (flow_routes.cc, flow_json.h)
+//   packet-in, port-status            (datapath_events.h)
 //
 // Thread-safety: none. Every call, including a Subscriber's, runs on the
 // control thread (the agent's io_context). The bus may be destroyed before
