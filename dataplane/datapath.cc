@@ -51,6 +51,7 @@ Datapath::Datapath(const DatapathOptions& options)
   pipeline_ = std::make_unique<Pipeline>(*rcu_, options.flows);
   pipeline_->add(parse_rule("table=0,priority=0,actions=normal"));
   channel_ = std::make_unique<ControllerChannel>(count, options.packet_in_rate);
+  nfs_ = std::make_unique<NfManager>(*rcu_, context_.nfs, count, static_cast<int>(rte_socket_id()));
   context_.macs = &macs_;
   context_.channel = channel_.get();
   context_.pipeline = pipeline_.get();
@@ -71,6 +72,7 @@ Datapath::~Datapath() {
   stop();
   slots_.clear();
   delete context_.ports.exchange(nullptr);
+  nfs_.reset();
   pipeline_.reset();
   channel_.reset();
   rcu_.reset();

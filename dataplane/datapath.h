@@ -17,6 +17,7 @@
 #include "dataplane/config/switch_config.h"
 #include "dataplane/flow/pipeline.h"
 #include "dataplane/l2/mac_table.h"
+#include "dataplane/nf/nf_manager.h"
 #include "dataplane/port/port.h"
 #include "dataplane/rcu/rcu.h"
 #include "dataplane/stats/counters.h"
@@ -99,6 +100,8 @@ class Datapath {
 
   MacTable& macs() { return macs_; }
   Pipeline& pipeline() { return *pipeline_; }
+  NfManager& nfs() { return *nfs_; }
+  const NfManager& nfs() const { return *nfs_; }
   const Pipeline& pipeline() const { return *pipeline_; }
   unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
   const Port* find_port(const std::string& name) const;
@@ -116,6 +119,7 @@ class Datapath {
   MacTable macs_;
   std::unique_ptr<Rcu> rcu_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<NfManager> nfs_;
   std::unique_ptr<ControllerChannel> channel_;
   ForwardingContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;

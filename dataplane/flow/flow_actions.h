@@ -7,7 +7,8 @@
 //   void flood(rte_mbuf* m);                      // every port but the input
 //   void normal(rte_mbuf* m);                     // MAC-learning L2 switch
 //   void controller(rte_mbuf* m, uint8_t table, uint64_t cookie);  // packet-in
-//   void nf(uint32_t instance, rte_mbuf* m);      // network function hook
+//   void nf(uint32_t instance, rte_mbuf* m, const NfContinuation& next);
+//                                                 // to a network function
 //   void drop(rte_mbuf* m, DropReason why);       // count and free
 //   rte_mbuf* copy(const rte_mbuf* m);            // deep, writable copy or nullptr
 //
@@ -21,6 +22,14 @@
 // apply-actions semantics). A failed copy skips that one destination and is
 // counted in FlowWorkerStats::copy_failures (no packet exists to drop).
 // None of the methods may block, throw or take a lock.
+//
+// nf suspends the packet: the Sink gets the original mbuf (never a copy; the
+// nf action counts as one destination) and `next`, where the packet goes on
+// if the NF forwards it: the rest of the action list holding the nf action,
+// then, if that list was a rule's, the actions of the path's later rules and
+// the miss behaviour. The Sink keeps its own copy of `next` (it points into
+// the PipelineVersion, so it is valid until the worker's quiescent state) and
+// calls resume_after_nf() for each packet the NF forwards.
 //
 // Thread-safety: runs on the forwarding worker that owns the FlowWorker, the
 // mbufs and the Sink, between two quiescent states.
@@ -43,6 +52,32 @@ struct ActionState {
   uint8_t table = 0;      // of the rule being executed (packet-in reason)
   uint64_t cookie = 0;
   uint64_t now = 0;  // TSC, for meters and counters
+  const FlowPath* path = nullptr;   // the path whose rule is executing; nullptr in a group bucket
+  uint8_t rule = 0;                 // index in path of that rule
+  const Action* list_end = nullptr;  // end of the action list being executed
+};
+
+// Where a packet handed to an NF continues (see the Sink contract above).
+struct NfContinuation {
+  const Action* next = nullptr;  // rest of the list holding the nf action
+  const Action* end = nullptr;
+  bool in_path = false;  // the list was path.rules[rule]'s (else a group bucket's)
+  uint8_t rule = 0;
+  unsigned outputs_left = 0;  // destinations after the nf action
+  uint8_t table = 0;
+  uint64_t cookie = 0;
+  uint64_t now = 0;
+  FlowPath path;  // valid when in_path
+
+  // Whether two packets continue the same way (so they may share an NF batch).
+  bool same_as(const NfContinuation& o) const {
+    if (next != o.next || in_path != o.in_path || outputs_left != o.outputs_left) return false;
+    if (!in_path) return true;
+    if (rule != o.rule || path.n != o.path.n || path.missed != o.path.missed) return false;
+    for (unsigned i = rule + 1u; i < path.n; ++i)
+      if (path.rules[i] != o.path.rules[i]) return false;
+    return !path.missed || (path.miss_table == o.path.miss_table && path.miss == o.path.miss);
+  }
 };
 
 namespace detail {
@@ -146,9 +181,16 @@ inline bool execute_one(const Action& a, ActionState& st, FlowWorker& w, const P
         sink.controller(m, st.table, st.cookie);
       }
       break;
-    case ActionType::nf:
-      if (rte_mbuf* m = take(st, w, sink)) sink.nf(a.arg, m);
-      break;
+    case ActionType::nf: {
+      if (st.outputs_left > 0) --st.outputs_left;
+      NfContinuation next{&a + 1, st.list_end, st.path != nullptr, st.rule, st.outputs_left,
+                          st.table, st.cookie, st.now, {}};
+      if (st.path != nullptr) next.path = *st.path;
+      rte_mbuf* m = st.m;
+      st.m = nullptr;
+      sink.nf(a.arg, m, next);
+      return false;
+    }
     case ActionType::group: {
       const GroupDef* g = v.find_group(a.arg);
       if (g == nullptr) {
@@ -245,28 +287,25 @@ inline bool execute_one(const Action& a, ActionState& st, FlowWorker& w, const P
 template <class Sink>
 inline void execute_actions(const Action* actions, size_t n, ActionState& st, FlowWorker& w,
                             const PipelineVersion& v, const FlowKey& key, Sink& sink) {
+  st.list_end = actions + n;
   for (size_t i = 0; i < n; ++i)
     if (!detail::execute_one(actions[i], st, w, v, key, sink)) return;
 }
 
-// Executes a resolved path on packet `m` (which it consumes): counts every
-// matched rule, runs each rule's actions in table order, then the miss
-// behaviour if the walk ended in a miss; a packet no action handed over is
-// dropped as action_drop (or no_match on a "drop" miss).
+namespace detail {
+
+// Runs the actions of path.rules[first..n), then the miss behaviour; a packet
+// no action handed over is dropped as action_drop (or no_match on a "drop"
+// miss).
 template <class Sink>
-inline void execute_path(const FlowPath& path, rte_mbuf* m, const FlowKey& key, FlowWorker& w,
-                         const PipelineVersion& v, uint64_t now, Sink& sink) {
-  ActionState st{m, 0, 0, 0, now};
-  for (unsigned i = 0; i < path.n; ++i) st.outputs_left += path.rules[i]->n_outputs;
-  bool miss_out = path.missed && path.miss.kind != MissKind::drop;
-  st.outputs_left += miss_out ? 1 : 0;
-  uint32_t bytes = m->pkt_len;
-  for (unsigned i = 0; i < path.n; ++i) {
+inline void finish_path(const FlowPath& path, unsigned first, ActionState& st, FlowWorker& w,
+                        const PipelineVersion& v, const FlowKey& key, Sink& sink) {
+  st.path = &path;
+  for (unsigned i = first; i < path.n && st.m != nullptr; ++i) {
     const FlowRule* r = path.rules[i];
-    w.count(r->id, bytes, now);
-    if (st.m == nullptr) continue;
     st.table = r->table;
     st.cookie = r->cookie;
+    st.rule = static_cast<uint8_t>(i);
     execute_actions(r->actions, r->n_actions, st, w, v, key, sink);
   }
   if (st.m == nullptr) return;
@@ -278,15 +317,49 @@ inline void execute_path(const FlowPath& path, rte_mbuf* m, const FlowKey& key, 
   st.cookie = 0;
   switch (path.miss.kind) {
     case MissKind::normal:
-      if (rte_mbuf* p = detail::take(st, w, sink)) sink.normal(p);
+      if (rte_mbuf* p = take(st, w, sink)) sink.normal(p);
       break;
     case MissKind::controller:
-      if (rte_mbuf* p = detail::take(st, w, sink)) sink.controller(p, st.table, 0);
+      if (rte_mbuf* p = take(st, w, sink)) sink.controller(p, st.table, 0);
       break;
     default:
       break;
   }
   if (st.m != nullptr) sink.drop(st.m, DropReason::no_match);
+}
+
+}  // namespace detail
+
+// Executes a resolved path on packet `m` (which it consumes): counts every
+// matched rule, runs each rule's actions in table order, then the miss
+// behaviour if the walk ended in a miss; a packet no action handed over is
+// dropped as action_drop (or no_match on a "drop" miss).
+template <class Sink>
+inline void execute_path(const FlowPath& path, rte_mbuf* m, const FlowKey& key, FlowWorker& w,
+                         const PipelineVersion& v, uint64_t now, Sink& sink) {
+  ActionState st{m, 0, 0, 0, now};
+  const uint32_t bytes = m->pkt_len;
+  for (unsigned i = 0; i < path.n; ++i) {
+    st.outputs_left += path.rules[i]->n_outputs;
+    w.count(path.rules[i]->id, bytes, now);
+  }
+  st.outputs_left += path.missed && path.miss.kind != MissKind::drop ? 1 : 0;
+  detail::finish_path(path, 0, st, w, v, key, sink);
+}
+
+// Continues packet `m`, which an NF forwarded, where `next` says; `key` is
+// the packet's key as it is now (for group select). Rules are not counted
+// again. Must run under the same PipelineVersion `v` as the nf action.
+template <class Sink>
+inline void resume_after_nf(const NfContinuation& next, rte_mbuf* m, const FlowKey& key,
+                            FlowWorker& w, const PipelineVersion& v, Sink& sink) {
+  ActionState st{m, next.outputs_left, next.table, next.cookie, next.now};
+  st.path = next.in_path ? &next.path : nullptr;
+  st.rule = next.rule;
+  execute_actions(next.next, static_cast<size_t>(next.end - next.next), st, w, v, key, sink);
+  if (st.m == nullptr) return;
+  if (next.in_path) return detail::finish_path(next.path, next.rule + 1u, st, w, v, key, sink);
+  sink.drop(st.m, DropReason::action_drop);
 }
 
 }  // namespace sluice

@@ -1,7 +1,9 @@
 // The forwarding worker's side of the flow pipeline's Sink contract (see
 // dataplane/flow/flow_actions.h): where a packet goes when an action sends,
 // floods, switches (normal), punts or drops it. Port numbers from rules are
-// mapped to DPDK port ids through the worker's current PortView.
+// mapped to DPDK port ids through the worker's current PortView. nf:N stages
+// the packet in the worker's NfStage (dataplane/nf/nf_stage.h), which runs
+// after the burst and calls back reply() and the other methods.
 //
 // Thread-safety: lives on the worker's stack for one burst of one RX queue.
 #pragma once
@@ -45,10 +47,12 @@ class FlowSink {
       worker_.drop(in_port_id_, m, DropReason::controller);
     }
   }
-  // No network function is registered yet.
-  void nf(uint32_t, rte_mbuf* m) noexcept {
-    worker_.drop(in_port_id_, m, DropReason::nf_unavailable);
+  void nf(uint32_t instance, rte_mbuf* m, const NfContinuation& next) noexcept {
+    if (!worker_.nf_stage_.stage(instance, m, next))
+      worker_.drop(in_port_id_, m, DropReason::nf_unavailable);
   }
+  // An NF's answer (gate kReply): out of the input port.
+  void reply(rte_mbuf* m) noexcept { worker_.output(in_port_id_, m); }
   void drop(rte_mbuf* m, DropReason reason) noexcept { worker_.drop(in_port_id_, m, reason); }
   rte_mbuf* copy(const rte_mbuf* m) noexcept {
     return rte_pktmbuf_copy(m, worker_.context_.pool, 0, UINT32_MAX);

@@ -18,10 +18,12 @@ int Worker::run() {
   while (context_.running.load(std::memory_order_relaxed)) {
     const uint64_t before = loop_.packets.read();
     view_ = context_.ports.load(std::memory_order_acquire);
+    nfs_ = context_.nfs.load(std::memory_order_acquire);
     send_injected();
     poll(*view_, *context_.pipeline->current(), last, static_cast<uint32_t>(last / hz));
     flush(*view_);
     view_ = nullptr;
+    nfs_ = nullptr;
     context_.rcu->quiescent(index_);
     const uint64_t now = rte_rdtsc();
     (loop_.packets.read() != before ? loop_.busy_cycles : loop_.idle_cycles).add(now - last);
@@ -56,6 +58,7 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
       }
     }
     process_burst(flows_, flows, burst, frames, in_port, tsc, sink);
+    if (!nf_stage_.empty()) nf_stage_.run(nfs_, index_, in_port, tsc, flows_, flows, sink);
   }
 }
 

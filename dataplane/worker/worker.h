@@ -3,7 +3,8 @@
 // Each loop: load the published PortView and flow pipeline version, receive
 // a burst of up to 32 from each RX queue it owns, run every packet through the
 // flow pipeline (it ends sent, buffered for TX, or dropped with a reason),
-// flush the TX buffers, report an RCU quiescent state. Nothing in the loop allocates, locks (except a TX queue shared with
+// run the network functions the burst's rules named (nf_stage.h), flush the
+// TX buffers, report an RCU quiescent state. Nothing in the loop allocates, locks (except a TX queue shared with
 // another worker, see tx_buffer.h), throws or logs.
 //
 // Thread-safety: run() executes on the worker's lcore; counters() may be read
@@ -19,6 +20,8 @@
 #include "dataplane/flow/flow_worker.h"
 #include "dataplane/flow/pipeline.h"
 #include "dataplane/l2/mac_table.h"
+#include "dataplane/nf/nf_set.h"
+#include "dataplane/nf/nf_stage.h"
 #include "dataplane/rcu/rcu.h"
 #include "dataplane/stats/counters.h"
 #include "dataplane/worker/controller_channel.h"
@@ -33,6 +36,7 @@ struct ForwardingContext {
   std::atomic<bool> running{false};
   MacTable* macs = nullptr;
   Pipeline* pipeline = nullptr;
+  std::atomic<const NfSet*> nfs{nullptr};  // published by NfManager
   rte_mempool* pool = nullptr;  // for copies to several destinations
   ControllerChannel* channel = nullptr;
   Rcu* rcu = nullptr;
@@ -70,6 +74,8 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
   ForwardingContext& context_;
   FlowWorker& flows_;
   const PortView* view_ = nullptr;  // valid between load and quiescent
+  const NfSet* nfs_ = nullptr;      // same
+  NfStage nf_stage_;
   std::array<PortCounters, RTE_MAX_ETHPORTS> ports_;
   WorkerCounters loop_;
   std::array<TxBuffer, RTE_MAX_ETHPORTS> tx_;

@@ -28,7 +28,7 @@ struct PortSink {
   void flood(rte_mbuf*) {}
   void normal(rte_mbuf*) {}
   void controller(rte_mbuf*, uint8_t, uint64_t) {}
-  void nf(uint32_t, rte_mbuf*) {}
+  void nf(uint32_t, rte_mbuf*, const NfContinuation&) {}
   void drop(rte_mbuf*, DropReason) {
     ++drops;
     last_port = 0;

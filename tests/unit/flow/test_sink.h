@@ -34,7 +34,7 @@ struct RecordingSink {
   void controller(rte_mbuf* m, uint8_t table, uint64_t cookie) {
     record("controller", table, m, cookie);
   }
-  void nf(uint32_t instance, rte_mbuf* m) { record("nf", instance, m); }
+  void nf(uint32_t instance, rte_mbuf* m, const NfContinuation&) { record("nf", instance, m); }
   void drop(rte_mbuf* m, DropReason why) { record("drop", static_cast<uint32_t>(why), m); }
   rte_mbuf* copy(const rte_mbuf* m) {
     if (fail_copies) return nullptr;

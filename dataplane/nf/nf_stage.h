@@ -1,0 +1,119 @@
+// The NF stage of a forwarding worker: packets that the flow pipeline handed
+// to `nf:N` during one receive burst wait here; after the burst, each NF
+// instance processes its packets in batches and each gate's packets go on:
+//
+//   kReply    out of the port the burst came in on (Sink::reply)
+//   kForward  resume_after_nf(): the rest of the action list after the nf
+//             action, then the path's later rules (flow_actions.h). An nf
+//             action there (a chain: nf:1,nf:2,output:3) stages the packet
+//             again; the stage runs rounds until nothing is staged.
+//   others    dropped as action_drop (gates 2..3 have no host meaning yet)
+//
+// A batch holds packets of one instance that continue the same way
+// (NfContinuation::same_as): usually one batch, so one process() call, per
+// instance per burst. Packets for an instance number with no instance, or
+// beyond the stage's room (kMaxBatches batches of kBurst), are dropped as
+// nf_unavailable.
+//
+// Thread-safety: owned by one worker; no heap, no locks, no throw.
+#pragma once
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+
+#include <array>
+#include <cstdint>
+
+#include "dataplane/flow/flow_actions.h"
+#include "dataplane/flow/flow_extract.h"
+#include "dataplane/nf/nf_set.h"
+
+namespace sluice {
+
+class NfStage {
+ public:
+  static constexpr unsigned kMaxBatches = 32;  // per round
+
+  NfStage() : ns_per_tsc_(1e9 / static_cast<double>(rte_get_tsc_hz())) {}
+
+  // From Sink::nf. False when the stage has no room (the caller drops).
+  bool stage(uint32_t instance, rte_mbuf* m, const NfContinuation& next) noexcept {
+    Round& r = rounds_[filling_];
+    for (uint16_t i = 0; i < r.count; ++i) {
+      Batch& b = r.batches[i];
+      if (b.instance == instance && b.next.same_as(next) && b.pkts.push(m)) return true;
+    }
+    if (r.count == kMaxBatches) return false;
+    Batch& b = r.batches[r.count++];
+    b.instance = instance;
+    b.next = next;
+    b.pkts.count = 0;
+    b.pkts.push(m);
+    return true;
+  }
+
+  bool empty() const noexcept { return rounds_[filling_].count == 0; }
+
+  // Runs the staged batches (and the rounds they cause) on `nfs`. The Sink
+  // is the worker's FlowSink for this burst: it also offers reply(m).
+  template <class Sink>
+  void run(const NfSet* nfs, unsigned worker, uint16_t in_port, uint64_t tsc, FlowWorker& flows,
+           const PipelineVersion& version, Sink& sink) noexcept {
+    const nf::BatchContext ctx{worker, in_port, static_cast<uint64_t>(tsc * ns_per_tsc_)};
+    while (!empty()) {
+      Round& r = rounds_[filling_];
+      filling_ ^= 1u;
+      for (uint16_t i = 0; i < r.count; ++i) {
+        run_batch(r.batches[i], nfs, ctx, flows, version, sink);
+      }
+      r.count = 0;
+    }
+  }
+
+ private:
+  struct Batch {
+    uint32_t instance;
+    NfContinuation next;
+    nf::PacketBatch pkts;
+  };
+  struct Round {
+    std::array<Batch, kMaxBatches> batches;
+    uint16_t count = 0;
+  };
+
+  template <class Sink>
+  void run_batch(const Batch& b, const NfSet* nfs, const nf::BatchContext& ctx, FlowWorker& flows,
+                 const PipelineVersion& version, Sink& sink) noexcept {
+    nf::NfInstance* instance = nfs != nullptr ? nfs->find(b.instance) : nullptr;
+    if (instance == nullptr || ctx.worker >= instance->workers()) {
+      for (uint16_t i = 0; i < b.pkts.count; ++i)
+        sink.drop(b.pkts.pkts[i], DropReason::nf_unavailable);
+      return;
+    }
+    instance->process(ctx, b.pkts, out_);
+    const uint16_t replies = out_.count(nf::kReply);
+    for (uint16_t i = 0; i < replies; ++i) sink.reply(out_.packets(nf::kReply)[i]);
+    for (unsigned g = nf::kReply + 1; g < nf::kMaxGates; ++g)
+      for (uint16_t i = 0; i < out_.count(g); ++i)
+        sink.drop(out_.packets(g)[i], DropReason::action_drop);
+    const uint16_t forwarded = out_.count(nf::kForward);
+    rte_mbuf* const* fwd = out_.packets(nf::kForward);
+    for (uint16_t i = 0; i < forwarded; ++i) {
+      FlowKey key;
+      const ParseStatus st = extract_flow_key(fwd[i], ctx.in_port, key);
+      if (st != ParseStatus::ok) {
+        sink.drop(fwd[i], st == ParseStatus::truncated ? DropReason::truncated
+                                                        : DropReason::bad_header);
+        continue;
+      }
+      resume_after_nf(b.next, fwd[i], key, flows, version, sink);
+    }
+  }
+
+  const double ns_per_tsc_;
+  unsigned filling_ = 0;
+  std::array<Round, 2> rounds_;
+  nf::GateOutput out_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,143 @@
+// Network functions in the running datapath, through net_ring ports: a
+// firewall instance placed by nf:N steers allowed traffic on with the rest of
+// the rule's actions, drops denied traffic with its reasons, sends reject
+// replies back out of the input port, lets replies of tracked connections
+// through; instances chain (nf:1,nf:2,output:3); a rule naming no instance,
+// or an instance deleted while forwarding, is a counted nf_unavailable drop.
+#include <nlohmann/json.hpp>
+
+#include "common/rules/text.h"
+#include "tests/integration/ring_switch_fixture.h"
+#include "tests/support/packet_builder.h"
+
+namespace sluice {
+namespace {
+
+using json = nlohmann::json;
+
+class NfSwitchTest : public test::RingSwitchTest {
+ protected:
+  // Ports 1 (ring 0) and 2 (ring 1): "inside" may open TCP to port 80 and
+  // ping; telnet is rejected; everything else, and anything opened from
+  // port 2, is denied. Replies flow by connection tracking.
+  void add_firewall(const std::string& name = "fw") {
+    datapath_->nfs().create(name, "firewall", json::parse(R"({
+      "default": "deny",
+      "rules": [
+        {"name": "web", "action": "allow", "in_port": 1, "proto": "tcp", "dst_port": 80},
+        {"name": "telnet", "action": "reject", "in_port": 1, "proto": "tcp", "dst_port": 23},
+        {"name": "ping", "action": "allow", "in_port": 1, "proto": "icmp", "icmp_type": 8}
+      ]})"));
+  }
+  json nf_stats(const std::string& name) { return datapath_->nfs().find(name)->stats(); }
+  uint64_t drops(unsigned port, DropReason why) {
+    return totals(port).drops[static_cast<unsigned>(why)];
+  }
+};
+
+test::Bytes tcp(bool from_inside, uint16_t dport, uint8_t flags, uint16_t sport = 40000) {
+  test::PacketSpec s;
+  if (!from_inside) {
+    std::swap(s.src, s.dst);
+    std::swap(s.ip_src, s.ip_dst);
+  }
+  s.proto = 6;
+  s.sport = sport;
+  s.dport = dport;
+  s.tcp_flags = flags;
+  return test::build_packet(s);
+}
+
+constexpr uint8_t kSyn = 0x02, kAck = 0x10, kRst = 0x04;
+
+TEST_F(NfSwitchTest, FirewallSteersAllowsDeniesAndRejectsOutOfTheInputPort) {
+  add_firewall();
+  datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:1,output:2"));
+  datapath_->pipeline().add(parse_rule("priority=10,in_port=2,actions=nf:1,output:1"));
+
+  const test::Bytes syn80 = tcp(true, 80, kSyn);
+  send(0, syn80);
+  settle(1);
+  EXPECT_EQ(drain(1), std::vector<test::Bytes>{syn80});  // allowed, continues to output:2
+  const test::Bytes synack = tcp(false, 40000, kSyn | kAck, 80);
+  send(1, synack);
+  settle(2);
+  EXPECT_EQ(drain(0), std::vector<test::Bytes>{synack});  // the reply of a tracked connection
+
+  send(0, tcp(true, 23, kSyn));  // rejected: a RST back to the sender
+  settle(3);
+  EXPECT_TRUE(drain(1).empty());
+  const auto replies = drain(0);
+  ASSERT_EQ(replies.size(), 1u);
+  const test::Bytes& rst = replies[0];
+  ASSERT_GE(rst.size(), 54u);
+  EXPECT_EQ(test::get16(rst, 34), 23u);     // from the port it tried
+  EXPECT_EQ(test::get16(rst, 36), 40000u);  // to the sender's port
+  EXPECT_EQ(rst[47] & (kRst | kAck), kRst | kAck);
+  EXPECT_EQ(totals(0).tx_packets, 2u);
+
+  send(0, tcp(true, 22, kSyn));          // no rule: default deny
+  send(1, tcp(false, 80, kSyn, 50000));  // the outside may open nothing
+  settle(5);
+  EXPECT_TRUE(drain(0).empty());
+  EXPECT_TRUE(drain(1).empty());
+
+  const json s = nf_stats("fw");
+  EXPECT_EQ(s["packets_in"], 5);
+  EXPECT_EQ(s["packets_out"]["forward"], 2);
+  EXPECT_EQ(s["packets_out"]["reply"], 1);
+  EXPECT_EQ(s["drops"]["default_deny"], 2);
+  // The firewall's drops are its own; the switch lost nothing else.
+  EXPECT_EQ(drops(0, DropReason::nf_unavailable) + drops(1, DropReason::nf_unavailable), 0u);
+  EXPECT_EQ(drops(0, DropReason::action_drop) + drops(1, DropReason::action_drop), 0u);
+}
+
+TEST_F(NfSwitchTest, ChainedInstancesEachSeeThePacketThenTheRestOfTheActionsRun) {
+  const json allow_all = json::parse(R"({"default": "allow"})");
+  datapath_->nfs().create("first", "firewall", allow_all);
+  datapath_->nfs().create("second", "firewall", allow_all);
+  datapath_->pipeline().add(parse_rule("priority=10,udp,actions=nf:1,nf:2,output:3"));
+  test::PacketSpec s;
+  s.proto = 17;
+  const test::Bytes frame = test::build_packet(s);
+  for (int i = 0; i < 4; ++i) send(0, frame);
+  settle(4);
+  EXPECT_EQ(drain(2), std::vector<test::Bytes>(4, frame));
+  EXPECT_TRUE(drain(1).empty());
+  EXPECT_EQ(nf_stats("first")["packets_out"]["forward"], 4);
+  EXPECT_EQ(nf_stats("second")["packets_in"], 4);
+}
+
+TEST_F(NfSwitchTest, CopiesBeforeTheNfActionAndOutputsAfterItGetOnePacketEach) {
+  datapath_->nfs().create("fw", "firewall", json::parse(R"({"default": "deny"})"));
+  datapath_->pipeline().add(parse_rule("priority=10,udp,actions=output:2,nf:1,output:3"));
+  test::PacketSpec s;
+  s.proto = 17;
+  send(0, test::build_packet(s));
+  settle(1);
+  EXPECT_EQ(drain(1).size(), 1u);  // output:2 ran before the NF
+  EXPECT_TRUE(drain(2).empty());   // the NF denied it: nothing after
+  EXPECT_EQ(nf_stats("fw")["drops"]["default_deny"], 1);
+}
+
+TEST_F(NfSwitchTest, NoSuchInstanceOrOneDeletedWhileForwardingIsACountedDrop) {
+  datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:7,output:2"));
+  send(0, tcp(true, 80, kSyn));
+  settle(1);
+  EXPECT_TRUE(drain(1).empty());
+  EXPECT_EQ(drops(0, DropReason::nf_unavailable), 1u);
+
+  datapath_->nfs().create("late", "firewall", json::parse(R"({"default": "allow"})"), 7);
+  send(0, tcp(true, 80, kSyn));
+  settle(2);
+  EXPECT_EQ(drain(1).size(), 1u);
+
+  datapath_->nfs().remove("late");
+  send(0, tcp(true, 80, kSyn));
+  settle(3);
+  EXPECT_TRUE(drain(1).empty());
+  EXPECT_EQ(drops(0, DropReason::nf_unavailable), 2u);
+}
+
+}  // namespace
+}  // namespace sluice
