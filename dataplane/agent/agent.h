@@ -38,7 +38,7 @@ class Listener;
 struct AgentOptions {
   std::string listen = "127.0.0.1:8181";       // see listen_address.h; port 0: any
   std::string token;                           // bearer token; empty: no auth
-  std::size_t max_body = 1 << 20;              // request body limit, bytes
+  std::size_t max_body = 16 << 20;             // request body limit, bytes
   std::chrono::seconds timeout{30};            // per request / reply / idle
   std::size_t max_clients = 64;                // concurrent connections
   std::size_t event_queue = 1024;              // queued events per SSE client

@@ -53,7 +53,7 @@ TEST_F(AgentTest, MalformedJsonIs400WithThePosition) {
 }
 
 TEST_F(AgentTest, OversizedBodyIs413) {
-  std::string body = R"({"spec":")" + std::string(1 << 20, 'x') + R"("})";
+  std::string body = R"({"spec":")" + std::string(AgentOptions{}.max_body, 'x') + R"("})";
   HttpReply reply = call(verb::post, "/v1/ports", body);
   EXPECT_EQ(reply.status, 413u) << reply.error;
   EXPECT_EQ(error_of(reply)["code"], "too_large");

@@ -387,7 +387,7 @@ TEST_F(FlowRoutesTest, ErrorsNameTheProblem) {
   EXPECT_EQ(get("/v1/tables/32/rules").status, 404u);
 
   HttpReply big = call(verb::post, "/v1/rules",
-                       R"({"text":")" + std::string(2 << 20, '#') + R"("})");
+                       R"({"text":")" + std::string(AgentOptions{}.max_body + 1, '#') + R"("})");
   EXPECT_EQ(big.status, 413u);
 
   HttpReply invalid = post("/v1/rules", {{"rules",
