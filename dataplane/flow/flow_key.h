@@ -15,6 +15,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/rules/field.h"
 
@@ -37,7 +40,24 @@ struct alignas(8) FlowKey {
   uint8_t ip_dscp;
   uint8_t pad[14];  // to 112 bytes: rte_hash has a vector compare for that length
 
-  void clear() { memset(this, 0, sizeof *this); }
+  // Zeroes every byte. Per packet, so with vector stores where there are
+  // some: a 112-byte memset becomes `rep stos`, ~30 cycles to start up.
+  void clear() {
+#if defined(__SSE2__)
+    auto* p = reinterpret_cast<__m128i*>(this);
+    const __m128i zero = _mm_setzero_si128();
+    _mm_storeu_si128(p + 0, zero);
+    _mm_storeu_si128(p + 1, zero);
+    _mm_storeu_si128(p + 2, zero);
+    _mm_storeu_si128(p + 3, zero);
+    _mm_storeu_si128(p + 4, zero);
+    _mm_storeu_si128(p + 5, zero);
+    _mm_storeu_si128(p + 6, zero);
+    static_assert(sizeof(FlowKey) == 7 * 16);
+#else
+    memset(this, 0, sizeof *this);
+#endif
+  }
   bool operator==(const FlowKey& o) const { return memcmp(this, &o, sizeof *this) == 0; }
 };
 static_assert(sizeof(FlowKey) == 112, "FlowKey layout changed: update the hash key length");
