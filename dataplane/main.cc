@@ -61,6 +61,19 @@ int run(const sluice::SwitchConfig& config) {
                  port->name().c_str(), spec.text.c_str(), port->driver().c_str(), port->rx_queues(),
                  port->rx_queues() == 1 ? "" : "s", port->mac().c_str());
   }
+  for (const std::string& dir : config.nf_plugin_dirs) {
+    for (const std::string& name : datapath.nfs().registry().add_plugin_directory(dir))
+      std::fprintf(stderr, "sluiced: NF class %s from %s\n", name.c_str(), dir.c_str());
+  }
+  for (const sluice::NfSpec& nf : config.nfs) {
+    try {
+      datapath.nfs().create(nf.name, nf.class_name, nf.config, nf.number);
+    } catch (const sluice::Error& e) {
+      throw sluice::Error(nf.origin + ": " + e.what(), e.code(), e.path());
+    }
+    std::fprintf(stderr, "sluiced: NF %s (%s) is nf:%u\n", nf.name.c_str(), nf.class_name.c_str(),
+                 datapath.nfs().number_of(nf.name));
+  }
   if (flows) {
     const auto result = datapath.pipeline().commit(*flows);
     std::fprintf(stderr, "sluiced: %u rules from %s (generation %llu)\n", result.added,

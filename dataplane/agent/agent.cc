@@ -13,6 +13,7 @@
 #include "dataplane/agent/listen_address.h"
 #include "dataplane/agent/listener.h"
 #include "dataplane/agent/metrics.h"
+#include "dataplane/agent/nf_routes.h"
 #include "dataplane/agent/openapi.h"
 #include "dataplane/agent/port_routes.h"
 #include "dataplane/agent/session.h"
@@ -63,13 +64,14 @@ Agent::Agent(boost::asio::io_context& io, const AgentOptions& options, Datapath&
   state_->datapath_id = options.datapath_id ? options.datapath_id : derive_datapath_id(datapath);
   state_->capabilities = {"ports.hot-add", "ports.hot-remove", "mac-learning",
                           "events",        "metrics",          "openapi",
-                          "flow-tables"};
+                          "flow-tables",   "network-functions"};
 
   add_switch_routes(*state_, datapath);
   add_port_routes(state_->router, datapath, state_->events);
   add_metrics_route(*state_, datapath);
   add_flow_routes(*state_, datapath);
   add_trace_routes(state_->router, datapath);
+  add_nf_routes(state_->router, datapath, state_->events);
   add_openapi_route(state_->router);
   state_->router.add(HttpMethod::get, "/v1/events",
                      [](const Request&) { return Response::events(); });

@@ -26,6 +26,7 @@ constexpr Range kWorkers{0, 127, true};
 constexpr Range kMacAging{1, 86400, false};
 constexpr Range kStatsInterval{0, 86400, true};
 constexpr Range kMbufs{1024, 16777216, true};
+constexpr Range kNfNumber{1, 255, false};
 
 std::string range_text(const Range& r) {
   std::string span = "from " + std::to_string(r.min) + " to " + std::to_string(r.max);
@@ -168,6 +169,57 @@ std::string read_file(const std::string& file, const std::string& what, const st
   return text.str();
 }
 
+// {"name", "class", "config"?, "number"?} of the "nfs" list.
+NfSpec json_nf(const json& value, const std::string& path) {
+  if (!value.is_object())
+    fail_at(path, std::string("expected an object {\"name\", \"class\"}, got ") +
+                      value.type_name());
+  NfSpec nf;
+  nf.origin = path;
+  for (const auto& [key, member] : value.items()) {
+    const std::string at = path + "/" + key;
+    if (key == "name") {
+      nf.name = json_string(member, at);
+    } else if (key == "class") {
+      nf.class_name = json_string(member, at);
+    } else if (key == "config") {
+      if (!member.is_object())
+        fail_at(at, std::string("expected an object, got ") + member.type_name());
+      nf.config = member;
+    } else if (key == "number") {
+      nf.number = json_unsigned(member, at, kNfNumber);
+    } else {
+      fail_at(at, "unknown key (known keys: name, class, config, number)");
+    }
+  }
+  if (nf.name.empty()) fail_at(path + "/name", "missing");
+  if (nf.class_name.empty()) fail_at(path + "/class", "missing");
+  return nf;
+}
+
+// --nf NAME=CLASS[:FILE]
+NfSpec flag_nf(const std::string& flag, const std::string& value) {
+  const std::size_t eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+    fail_at(flag, "expected NAME=CLASS[:CONFIG-FILE], got \"" + value + "\"");
+  NfSpec nf;
+  nf.origin = flag + " " + value;
+  nf.name = value.substr(0, eq);
+  const std::string rest = value.substr(eq + 1);
+  const std::size_t colon = rest.find(':');
+  nf.class_name = rest.substr(0, colon);
+  if (colon != std::string::npos) {
+    const std::string file = rest.substr(colon + 1);
+    const std::string text = read_file(file, "NF config file", flag);
+    try {
+      nf.config = json::parse(text);
+    } catch (const json::parse_error& e) {
+      fail_at(flag, "NF config file \"" + file + "\" is not valid JSON: " + e.what());
+    }
+  }
+  return nf;
+}
+
 }  // namespace
 
 const char* switch_usage() {
@@ -185,6 +237,9 @@ const char* switch_usage() {
          "      --mbufs N                 mbuf pool size (0: sized from ports and queues)\n"
          "      --keep-offloads           keep checksum/TSO/GSO offloads on kernel ports\n"
          "      --flows FILE              flow table to load at start\n"
+         "      --nf-plugin DIR           load every NF plugin (*.so) in DIR\n"
+         "      --nf NAME=CLASS[:FILE]    create NF instance NAME of CLASS configured by the\n"
+         "                                JSON in FILE (rules place it with nf:NUMBER)\n"
          "      --listen ADDR:PORT        REST agent address (default 127.0.0.1:8181; none: off)\n"
          "      --token-file FILE         bearer token the REST agent requires (needed off\n"
          "                                loopback)\n"
@@ -232,6 +287,16 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
       result.listen = json_string(value, path);
     } else if (key == "token_file") {
       result.token_file = json_string(value, path);
+    } else if (key == "nf_plugins") {
+      if (!value.is_array())
+        fail_at(path, std::string("expected an array of strings, got ") + value.type_name());
+      for (std::size_t i = 0; i < value.size(); ++i)
+        result.nf_plugin_dirs.push_back(json_string(value[i], path + "/" + std::to_string(i)));
+    } else if (key == "nfs") {
+      if (!value.is_array())
+        fail_at(path, std::string("expected an array, got ") + value.type_name());
+      for (std::size_t i = 0; i < value.size(); ++i)
+        result.nfs.push_back(json_nf(value[i], path + "/" + std::to_string(i)));
     } else if (key == "eal") {
       if (!value.is_array())
         fail_at(path, std::string("expected an array of strings, got ") + value.type_name());
@@ -241,7 +306,7 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
     } else {
       fail_at(path,
               "unknown key (known keys: ports, workers, mac_aging, stats_interval, stats_format, "
-              "mbufs, keep_offloads, flows, listen, token_file, eal)");
+              "mbufs, keep_offloads, flows, listen, token_file, eal, nf_plugins, nfs)");
     }
   }
   config = std::move(result);
@@ -269,10 +334,13 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
       {"--eal", 0, true},          {"--mac-aging", 0, true},      {"--stats-interval", 0, true},
       {"--mbufs", 0, true},        {"--keep-offloads", 0, false}, {"--flows", 0, true},
       {"--stats-format", 0, true}, {"--listen", 0, true},         {"--token-file", 0, true},
+      {"--nf-plugin", 0, true},    {"--nf", 0, true},
   };
 
   std::vector<std::pair<std::string, PortSpec>> cli_ports;
   std::vector<std::string> cli_eal;
+  std::vector<std::string> cli_nf_plugins;
+  std::vector<NfSpec> cli_nfs;
   std::optional<std::string> config_file;
   std::optional<unsigned> workers, mac_aging, stats_interval, mbufs;
   std::optional<std::string> flows, listen, token_file;
@@ -338,6 +406,11 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
     } else if (flag_name == "--flows") {
       if (value->empty()) fail_at(flag_name, "needs a file name");
       flows = *value;
+    } else if (flag_name == "--nf-plugin") {
+      if (value->empty()) fail_at(flag_name, "needs a directory");
+      cli_nf_plugins.push_back(*value);
+    } else if (flag_name == "--nf") {
+      cli_nfs.push_back(flag_nf(flag_name, *value));
     } else if (flag_name == "--listen") {
       if (value->empty()) fail_at(flag_name, "needs ADDRESS:PORT or none");
       listen = *value;
@@ -357,6 +430,9 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
   }
   for (auto& [path, port] : cli_ports) add_port(config, std::move(port), path);
   if (!cli_eal.empty()) config.eal_args = std::move(cli_eal);
+  config.nf_plugin_dirs.insert(config.nf_plugin_dirs.end(), cli_nf_plugins.begin(),
+                               cli_nf_plugins.end());
+  config.nfs.insert(config.nfs.end(), cli_nfs.begin(), cli_nfs.end());
   if (workers) config.workers = *workers;
   if (mac_aging) config.mac_aging_s = *mac_aging;
   if (stats_interval) config.stats_interval_s = *stats_interval;

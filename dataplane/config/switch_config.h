@@ -18,6 +18,10 @@
 //                              sized from ports and queues)
 //         --keep-offloads      do not turn off checksum/TSO/GSO on kernel ports
 //         --flows FILE         flow table to load at start
+//         --nf-plugin DIR      load every NF plugin (*.so) in DIR (repeatable)
+//         --nf NAME=CLASS[:FILE]  create NF instance NAME of CLASS, configured
+//                              by the JSON in FILE (default {}); numbered 1, 2,
+//                              ... in order, after the config file's (repeatable)
 //         --listen ADDR:PORT   REST agent address (default 127.0.0.1:8181; "none": off)
 //         --token-file FILE    bearer token the agent requires (mandatory off loopback);
 //                              an empty file is an error
@@ -33,7 +37,9 @@
 //   { "ports": ["veth:sw-a", {"name": "uplink", "spec": "pci:0000:03:00.0"}],
 //     "workers": 1, "mac_aging": 300, "stats_interval": 0, "mbufs": 16384,
 //     "stats_format": "text", "keep_offloads": false, "flows": "rules.txt", "listen":
-//     "127.0.0.1:8181", "token_file": "/etc/sluice/token", "eal": ["-l", "0-1"] }
+//     "127.0.0.1:8181", "token_file": "/etc/sluice/token", "eal": ["-l", "0-1"],
+//     "nf_plugins": ["/usr/lib/sluice/nf"],
+//     "nfs": [{"name": "fw", "class": "firewall", "number": 1, "config": {...}}] }
 // Every key is optional; the value ranges are those of the flags. A port
 // object needs "spec"; its optional "name" names the port (then the spec must
 // not carry a NAME= prefix too).
@@ -43,9 +49,20 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dataplane/port/port_spec.h"
 
 namespace sluice {
+
+// An NF instance to create at start (--nf, "nfs").
+struct NfSpec {
+  std::string name;
+  std::string class_name;
+  nlohmann::json config = nlohmann::json::object();
+  uint32_t number = 0;  // 0: the lowest free one
+  std::string origin;   // the flag or JSON pointer it came from, for errors
+};
 
 struct SwitchConfig {
   std::vector<PortSpec> ports;
@@ -57,6 +74,8 @@ struct SwitchConfig {
   unsigned mbufs = 0;       // 0: sized from ports and queues
   bool keep_offloads = false;
   std::string flows_file;
+  std::vector<std::string> nf_plugin_dirs;
+  std::vector<NfSpec> nfs;
   std::string listen = "127.0.0.1:8181";  // REST agent; "none" turns it off
   std::string token_file;
   std::string token;  // read from token_file, trailing blanks removed

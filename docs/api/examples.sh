@@ -7,7 +7,8 @@
 # What it takes from the README:
 #   - blocks fenced ```sh run in order, in one bash shell, in a scratch
 #     directory, with S set to the URL of a switch started as the README
-#     starts it (ports p1=null, p2=null, loop=ring:loop);
+#     starts it (ports p1=null, p2=null, loop=ring:loop), and NF_PLUGINS
+#     set to the build's nf/firewall directory;
 #   - blocks fenced ```sh with-token run afterwards against a second switch
 #     started with --token-file "$TOKEN_FILE";
 #   - every command line that calls curl ends with "# NNN", the status each
@@ -23,6 +24,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT README="$ROOT/docs/api/README.md"
 SLUICED=$(realpath "${1:-${SLUICED:-$ROOT/build/dataplane/sluiced}}")
 readonly SLUICED
+# The build's firewall plugin (the NF plugin examples load it).
+NF_PLUGINS=$(realpath -m "$(dirname "$SLUICED")/../nf/firewall")
+readonly NF_PLUGINS
+export NF_PLUGINS
 readonly PORTS=(--port p1=null --port p2=null --port loop=ring:loop)
 readonly STARTUP_TIMEOUT=60
 
