@@ -4,7 +4,8 @@
 //
 //   kReply    out of the port the burst came in on (Sink::reply)
 //   kForward  resume_after_nf(): the rest of the action list after the nf
-//             action, then the path's later rules (flow_actions.h). An nf
+//             action, then the path's later rules (flow_actions.h); parsed
+//             again only when those actions need the key (group select). An nf
 //             action there (a chain: nf:1,nf:2,output:3) stages the packet
 //             again; the stage runs rounds until nothing is staged.
 //   others    dropped as action_drop (gates 2..3 have no host meaning yet)
@@ -98,16 +99,31 @@ class NfStage {
         sink.drop(out_.packets(g)[i], DropReason::action_drop);
     const uint16_t forwarded = out_.count(nf::kForward);
     rte_mbuf* const* fwd = out_.packets(nf::kForward);
+    const bool keyed = uses_key(b.next);
+    FlowKey key{};
     for (uint16_t i = 0; i < forwarded; ++i) {
-      FlowKey key;
-      const ParseStatus st = extract_flow_key(fwd[i], ctx.in_port, key);
-      if (st != ParseStatus::ok) {
-        sink.drop(fwd[i], st == ParseStatus::truncated ? DropReason::truncated
-                                                        : DropReason::bad_header);
-        continue;
+      if (keyed) {
+        const ParseStatus st = extract_flow_key(fwd[i], ctx.in_port, key);
+        if (st != ParseStatus::ok) {
+          sink.drop(fwd[i], st == ParseStatus::truncated ? DropReason::truncated
+                                                          : DropReason::bad_header);
+          continue;
+        }
       }
       resume_after_nf(b.next, fwd[i], key, flows, version, sink);
     }
+  }
+
+  // Whether the actions a continuation runs read the packet's key (group
+  // select hashes it); if not, forwarded packets are not parsed again.
+  static bool uses_key(const NfContinuation& next) noexcept {
+    for (const Action* a = next.next; a != next.end; ++a)
+      if (a->type == ActionType::group) return true;
+    if (!next.in_path) return false;
+    for (unsigned r = next.rule + 1u; r < next.path.n; ++r)
+      for (size_t i = 0; i < next.path.rules[r]->n_actions; ++i)
+        if (next.path.rules[r]->actions[i].type == ActionType::group) return true;
+    return false;
   }
 
   const double ns_per_tsc_;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/rules/text.h"
+#include "dataplane/flow/transaction.h"
 #include "tests/integration/ring_switch_fixture.h"
 #include "tests/support/packet_builder.h"
 
@@ -118,6 +119,31 @@ TEST_F(NfSwitchTest, CopiesBeforeTheNfActionAndOutputsAfterItGetOnePacketEach) {
   EXPECT_EQ(drain(1).size(), 1u);  // output:2 ran before the NF
   EXPECT_TRUE(drain(2).empty());   // the NF denied it: nothing after
   EXPECT_EQ(nf_stats("fw")["drops"]["default_deny"], 1);
+}
+
+TEST_F(NfSwitchTest, GroupsAndLaterTablesRunAfterTheNf) {
+  datapath_->nfs().create("fw", "firewall", json::parse(R"({"default": "allow"})"));
+  GroupDef select{5, GroupType::select, {parse_rule("actions=output:3").actions}};
+  GroupDef all{6, GroupType::all,
+               {parse_rule("actions=output:2").actions, parse_rule("actions=output:3").actions}};
+  Transaction t;
+  t.set_group(select).set_group(all);
+  t.add(parse_rule("table=0,priority=10,udp,actions=nf:1,goto_table:1"));
+  t.add(parse_rule("table=1,priority=10,udp,udp_dst=53,actions=group:5"));
+  t.add(parse_rule("table=1,priority=10,udp,udp_dst=54,actions=group:6"));
+  datapath_->pipeline().commit(t);
+  test::PacketSpec s;
+  s.proto = 17;
+  s.dport = 53;
+  const test::Bytes dns = test::build_packet(s);
+  s.dport = 54;
+  const test::Bytes other = test::build_packet(s);
+  send(0, dns);
+  send(0, other);
+  settle(2);
+  EXPECT_EQ(drain(1), std::vector<test::Bytes>{other});
+  EXPECT_EQ(drain(2), (std::vector<test::Bytes>{dns, other}));
+  EXPECT_EQ(nf_stats("fw")["packets_out"]["forward"], 2);
 }
 
 TEST_F(NfSwitchTest, NoSuchInstanceOrOneDeletedWhileForwardingIsACountedDrop) {
