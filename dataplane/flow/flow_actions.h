@@ -27,9 +27,10 @@
 // nf action counts as one destination) and `next`, where the packet goes on
 // if the NF forwards it: the rest of the action list holding the nf action,
 // then, if that list was a rule's, the actions of the path's later rules and
-// the miss behaviour. The Sink keeps its own copy of `next` (it points into
-// the PipelineVersion, so it is valid until the worker's quiescent state) and
-// calls resume_after_nf() for each packet the NF forwards.
+// the miss behaviour. The Sink keeps its own copy of `next` and of
+// *next.path (their rule and action pointers point into the PipelineVersion,
+// valid until the worker's quiescent state) and calls resume_after_nf() for
+// each packet the NF forwards.
 //
 // Thread-safety: runs on the forwarding worker that owns the FlowWorker, the
 // mbufs and the Sink, between two quiescent states.
@@ -58,25 +59,29 @@ struct ActionState {
 };
 
 // Where a packet handed to an NF continues (see the Sink contract above).
+// `path` points at the caller's FlowPath, valid only during Sink::nf: a Sink
+// that keeps the continuation copies *path and re-points `path` at the copy.
 struct NfContinuation {
   const Action* next = nullptr;  // rest of the list holding the nf action
   const Action* end = nullptr;
-  bool in_path = false;  // the list was path.rules[rule]'s (else a group bucket's)
+  const FlowPath* path = nullptr;  // the list was path->rules[rule]'s; nullptr: a group bucket's
   uint8_t rule = 0;
   unsigned outputs_left = 0;  // destinations after the nf action
   uint8_t table = 0;
   uint64_t cookie = 0;
   uint64_t now = 0;
-  FlowPath path;  // valid when in_path
 
   // Whether two packets continue the same way (so they may share an NF batch).
   bool same_as(const NfContinuation& o) const {
-    if (next != o.next || in_path != o.in_path || outputs_left != o.outputs_left) return false;
-    if (!in_path) return true;
-    if (rule != o.rule || path.n != o.path.n || path.missed != o.path.missed) return false;
-    for (unsigned i = rule + 1u; i < path.n; ++i)
-      if (path.rules[i] != o.path.rules[i]) return false;
-    return !path.missed || (path.miss_table == o.path.miss_table && path.miss == o.path.miss);
+    if (next != o.next || outputs_left != o.outputs_left || (path == nullptr) != (o.path == nullptr))
+      return false;
+    if (path == nullptr) return true;
+    const FlowPath& a = *path;
+    const FlowPath& b = *o.path;
+    if (rule != o.rule || a.n != b.n || a.missed != b.missed) return false;
+    for (unsigned i = rule + 1u; i < a.n; ++i)
+      if (a.rules[i] != b.rules[i]) return false;
+    return !a.missed || (a.miss_table == b.miss_table && a.miss == b.miss);
   }
 };
 
@@ -183,9 +188,8 @@ inline bool execute_one(const Action& a, ActionState& st, FlowWorker& w, const P
       break;
     case ActionType::nf: {
       if (st.outputs_left > 0) --st.outputs_left;
-      NfContinuation next{&a + 1, st.list_end, st.path != nullptr, st.rule, st.outputs_left,
-                          st.table, st.cookie, st.now, {}};
-      if (st.path != nullptr) next.path = *st.path;
+      const NfContinuation next{&a + 1,          st.list_end, st.path, st.rule,
+                                st.outputs_left, st.table,    st.cookie, st.now};
       rte_mbuf* m = st.m;
       st.m = nullptr;
       sink.nf(a.arg, m, next);
@@ -354,11 +358,12 @@ template <class Sink>
 inline void resume_after_nf(const NfContinuation& next, rte_mbuf* m, const FlowKey& key,
                             FlowWorker& w, const PipelineVersion& v, Sink& sink) {
   ActionState st{m, next.outputs_left, next.table, next.cookie, next.now};
-  st.path = next.in_path ? &next.path : nullptr;
+  st.path = next.path;
   st.rule = next.rule;
   execute_actions(next.next, static_cast<size_t>(next.end - next.next), st, w, v, key, sink);
   if (st.m == nullptr) return;
-  if (next.in_path) return detail::finish_path(next.path, next.rule + 1u, st, w, v, key, sink);
+  if (next.path != nullptr)
+    return detail::finish_path(*next.path, next.rule + 1u, st, w, v, key, sink);
   sink.drop(st.m, DropReason::action_drop);
 }
 

@@ -48,6 +48,10 @@ class NfStage {
     Batch& b = r.batches[r.count++];
     b.instance = instance;
     b.next = next;
+    if (next.path != nullptr) {
+      b.path = *next.path;
+      b.next.path = &b.path;
+    }
     b.pkts.count = 0;
     b.pkts.push(m);
     return true;
@@ -74,7 +78,8 @@ class NfStage {
  private:
   struct Batch {
     uint32_t instance;
-    NfContinuation next;
+    NfContinuation next;  // its path points at `path`
+    FlowPath path;
     nf::PacketBatch pkts;
   };
   struct Round {
@@ -119,10 +124,10 @@ class NfStage {
   static bool uses_key(const NfContinuation& next) noexcept {
     for (const Action* a = next.next; a != next.end; ++a)
       if (a->type == ActionType::group) return true;
-    if (!next.in_path) return false;
-    for (unsigned r = next.rule + 1u; r < next.path.n; ++r)
-      for (size_t i = 0; i < next.path.rules[r]->n_actions; ++i)
-        if (next.path.rules[r]->actions[i].type == ActionType::group) return true;
+    if (next.path == nullptr) return false;
+    for (unsigned r = next.rule + 1u; r < next.path->n; ++r)
+      for (size_t i = 0; i < next.path->rules[r]->n_actions; ++i)
+        if (next.path->rules[r]->actions[i].type == ActionType::group) return true;
     return false;
   }
 
