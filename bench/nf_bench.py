@@ -135,9 +135,10 @@ def nf_stats(url):
         return json.load(r)
 
 
-def agent_url(err_path, timeout=240):
+def agent_url(run, timeout=240):
+    err_path = run.log_path + ".err"
     deadline = time.time() + timeout
-    while time.time() < deadline:
+    while time.time() < deadline and run.proc.poll() is None:
         m = re.search(r"REST agent on (http://[^ ]+)/v1", open(err_path).read())
         if m:
             return m.group(1)
@@ -198,7 +199,7 @@ def main():
         log(f"{name}: sluiced with a firewall of {rules} rules, {flows} flows, memory: {mem_text}")
         run = Run(sw, f"{OUT}/nf-{name}.sluiced.log", SW_PREFIX)
         try:
-            url = agent_url(run.log_path + ".err")
+            url = agent_url(run)
             start = {}
             result = measure(run, "sluiced", args.duration, args.warmup,
                              on_window=lambda: start.update(nf_stats(url)))

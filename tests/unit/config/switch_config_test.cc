@@ -293,7 +293,8 @@ TEST_F(ConfigJson, GoodDocument) {
 TEST_F(ConfigJson, UnknownKeys) {
   expect_json_error(R"({"workers": 1, "colour": "red"})",
                     "/colour: unknown key (known keys: ports, workers, mac_aging, stats_interval, "
-                    "stats_format, mbufs, keep_offloads, flows, listen, token_file, eal)",
+                    "stats_format, mbufs, keep_offloads, flows, listen, token_file, eal, nf_plugins, "
+                    "nfs)",
                     "/colour");
   expect_json_error(R"({"ports": [{"spec": "null", "nam": "x"}]})",
                     "/ports/0/nam: unknown key (known keys: name, spec)", "/ports/0/nam");
@@ -360,6 +361,57 @@ TEST_F(ConfigJson, Ports) {
                     "/ports/2");
   expect_json_error(R"({"ports": ["veth:a", "b=veth:a"]})",
                     "/ports/1: ports \"a\" and \"b\" both use interface a", "/ports/1");
+}
+
+TEST_F(ConfigJson, NetworkFunctions) {
+  SwitchConfig c;
+  apply_config_json(R"({"nf_plugins": ["/usr/lib/sluice/nf"],
+                        "nfs": [{"name": "fw", "class": "firewall", "number": 3,
+                                 "config": {"default": "deny"}},
+                                {"name": "fw2", "class": "firewall"}]})",
+                    c);
+  EXPECT_EQ(c.nf_plugin_dirs, (Strings{"/usr/lib/sluice/nf"}));
+  ASSERT_EQ(c.nfs.size(), 2u);
+  EXPECT_EQ(c.nfs[0].name, "fw");
+  EXPECT_EQ(c.nfs[0].class_name, "firewall");
+  EXPECT_EQ(c.nfs[0].number, 3u);
+  EXPECT_EQ(c.nfs[0].config["default"], "deny");
+  EXPECT_EQ(c.nfs[0].origin, "/nfs/0");
+  EXPECT_EQ(c.nfs[1].number, 0u);
+  EXPECT_TRUE(c.nfs[1].config.is_object() && c.nfs[1].config.empty());
+
+  expect_json_error(R"({"nfs": [{"class": "firewall"}]})", "/nfs/0/name: missing", "/nfs/0/name");
+  expect_json_error(R"({"nfs": [{"name": "fw", "class": "firewall", "number": 256}]})",
+                    "/nfs/0/number: must be from 1 to 255, got 256", "/nfs/0/number");
+  expect_json_error(R"({"nfs": [{"name": "fw", "class": "firewall", "config": []}]})",
+                    "/nfs/0/config: expected an object, got array", "/nfs/0/config");
+  expect_json_error(R"({"nfs": [{"name": "fw", "klass": "firewall"}]})",
+                    "/nfs/0/klass: unknown key (known keys: name, class, config, number)",
+                    "/nfs/0/klass");
+}
+
+TEST(SwitchConfigCli, NetworkFunctionFlags) {
+  TempFile fw(R"({"default": "reject"})");
+  const std::string nf = "fw=firewall:" + fw.path();
+  SwitchConfig c = parse({"--nf-plugin", "/opt/nf", "--nf", nf.c_str(), "--nf", "open=firewall"});
+  EXPECT_EQ(c.nf_plugin_dirs, (Strings{"/opt/nf"}));
+  ASSERT_EQ(c.nfs.size(), 2u);
+  EXPECT_EQ(c.nfs[0].name, "fw");
+  EXPECT_EQ(c.nfs[0].config["default"], "reject");
+  EXPECT_EQ(c.nfs[1].name, "open");
+  EXPECT_TRUE(c.nfs[1].config.empty());
+
+  expect_error([] { parse({"--nf", "firewall"}); },
+               "--nf: expected NAME=CLASS[:CONFIG-FILE], got \"firewall\"", "--nf");
+  TempFile bad("{");
+  const std::string broken = "fw=firewall:" + bad.path();
+  try {
+    parse({"--nf", broken.c_str()});
+    ADD_FAILURE() << "no error for a config file that is not JSON";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.path(), "--nf");
+    EXPECT_NE(std::string(e.what()).find("is not valid JSON"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ConfigJson, NotJson) {
