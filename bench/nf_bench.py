@@ -80,7 +80,7 @@ def memory_args(need_mb):
     mounted = any(" hugetlbfs " in line for line in open("/proc/mounts"))
     if mounted and free * 2 >= need_mb:
         return ["--in-memory"], f"hugepages (2 MiB, --in-memory, {free} free)"
-    mb = max(2048, int(need_mb * 1.3) // 512 * 512 + 512)
+    mb = max(2048, need_mb * 3 // 512 * 512 + 512)  # -m 4096 does not hold a 2.4 GB pool
     return ["--no-huge", "-m", str(mb)], f"no hugepages (--no-huge -m {mb})"
 
 

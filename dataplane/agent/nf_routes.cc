@@ -124,9 +124,10 @@ void add_nf_routes(Router& router, Datapath& datapath, EventBus& events) {
 
   router.add(HttpMethod::get, "/v1/nfs/{name}", [&datapath](const Request& request) {
     const std::string& name = request.param("name");
-    json nf = datapath.nfs().describe(instance(datapath, name).name());
-    nf["stats"] = instance(datapath, name).stats();
-    return Response::json(nf);
+    const nf::NfInstance& nf = instance(datapath, name);
+    json reply = datapath.nfs().describe(name);
+    reply["stats"] = nf.stats();
+    return Response::json(reply);
   });
 
   router.add(HttpMethod::put, "/v1/nfs/{name}", [&datapath, &events](const Request& request) {
@@ -141,8 +142,8 @@ void add_nf_routes(Router& router, Datapath& datapath, EventBus& events) {
 
   router.add(HttpMethod::delete_, "/v1/nfs/{name}", [&datapath, &events](const Request& request) {
     const std::string& name = request.param("name");
-    const uint32_t number = datapath.nfs().number_of(name);
     instance(datapath, name);
+    const uint32_t number = datapath.nfs().number_of(name);
     datapath.nfs().remove(name);
     events.publish("nf-deleted", {{"name", name}, {"number", number}});
     return Response::empty(204);

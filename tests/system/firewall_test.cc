@@ -156,5 +156,38 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
   EXPECT_EQ(stats["contract_errors"], 0) << stats;
 }
 
+// Start-up errors name what to fix, and nothing is left running.
+std::string failed_start(const std::vector<std::string>& extra) {
+  RunFiles files;
+  std::vector<std::string> args{sluiced_path(), "--port", "p1=null", "--listen", "none"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  for (const char* a : {"--", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix"})
+    args.push_back(a);
+  args.push_back(files.tag);
+  test::Process sluiced(args, files.log);
+  for (int i = 0; i < 200 && sluiced.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sluiced.stop(), 1) << sluiced.log();
+  return sluiced.log();
+}
+
+TEST(SluicedNfStartup, PluginOfAnotherAbiIsRefusedBeforeItRuns) {
+  const char* plugin = std::getenv("SLUICE_NF_WRONG_ABI_PLUGIN");
+  ASSERT_NE(plugin, nullptr);
+  const std::string dir = "/tmp/sluice-fwtest-plugins-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(plugin, dir + "/nat.so");
+  const std::string log = failed_start({"--nf-plugin", dir});
+  std::filesystem::remove_all(dir);
+  EXPECT_NE(log.find("sluiced: error: NF plugin " + dir + "/nat.so: built against NF ABI version"),
+            std::string::npos)
+      << log;
+}
+
+TEST(SluicedNfStartup, UnknownClassOrBadConfigNamesTheFlag) {
+  std::string log = failed_start({"--nf", "x=nat"});
+  EXPECT_NE(log.find("sluiced: error: --nf x=nat: no NF class 'nat'"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace sluice
