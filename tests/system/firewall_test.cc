@@ -187,6 +187,14 @@ TEST(SluicedNfStartup, PluginOfAnotherAbiIsRefusedBeforeItRuns) {
 TEST(SluicedNfStartup, UnknownClassOrBadConfigNamesTheFlag) {
   std::string log = failed_start({"--nf", "x=nat"});
   EXPECT_NE(log.find("sluiced: error: --nf x=nat: no NF class 'nat'"), std::string::npos) << log;
+  const std::string config = "/tmp/sluice-fwtest-bad-" + std::to_string(getpid()) + ".json";
+  std::ofstream(config) << R"({"default": "maybe"})";
+  log = failed_start({"--nf", "x=firewall:" + config});
+  std::remove(config.c_str());
+  EXPECT_NE(log.find("sluiced: error: --nf x=firewall:" + config +
+                     ": firewall config: /default: must be"),
+            std::string::npos)
+      << log;
 }
 
 }  // namespace
