@@ -123,6 +123,19 @@ std::string metrics_text(const AgentState& state, Datapath& datapath) {
            "MAC entries replaced because their bucket was full.");
   m.sample(datapath.macs().evictions());
 
+  const nlohmann::json nfs = datapath.nfs().stats();
+  m.family("sluice_nf_packets_in_total", "counter", "Packets an NF instance received.");
+  for (const auto& nf : nfs)
+    m.sample({{"nf", nf["name"].get<std::string>()}}, nf["packets_in"].get<uint64_t>());
+  m.family("sluice_nf_packets_out_total", "counter", "Packets an NF instance emitted, by gate.");
+  for (const auto& nf : nfs)
+    for (const auto& [gate, n] : nf["packets_out"].items())
+      m.sample({{"nf", nf["name"].get<std::string>()}, {"gate", gate}}, n.get<uint64_t>());
+  m.family("sluice_nf_drops_total", "counter", "Packets an NF instance dropped, by reason.");
+  for (const auto& nf : nfs)
+    for (const auto& [reason, n] : nf["drops"].items())
+      m.sample({{"nf", nf["name"].get<std::string>()}, {"reason", reason}}, n.get<uint64_t>());
+
   m.family("sluice_events_published_total", "counter", "Events published on /v1/events.");
   m.sample(state.events.published());
   m.family("sluice_events_dropped_total", "counter",

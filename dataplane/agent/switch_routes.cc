@@ -62,6 +62,7 @@ json stats_json(const AgentState& state, Datapath& datapath) {
           {"workers", workers},
           {"drops", drops_json(all)},
           {"flows", flow_stats_summary_json(datapath.pipeline())},
+          {"nfs", datapath.nfs().stats()},
           {"mac_table",
            {{"entries", datapath.mac_reports().size()},
             {"capacity", macs.capacity()},

@@ -116,4 +116,15 @@ nlohmann::json NfManager::describe(const std::string& name) const {
           {"config", e.instance->config()}};
 }
 
+nlohmann::json NfManager::stats() const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& name : names()) {
+    const Entry& e = entry(name);
+    nlohmann::json s = e.instance->stats();
+    s["number"] = e.number;
+    list.push_back(std::move(s));
+  }
+  return list;
+}
+
 }  // namespace sluice

@@ -58,6 +58,8 @@ class NfManager {
   std::vector<std::string> names() const;
   // {"name", "number", "class", "config"}
   nlohmann::json describe(const std::string& name) const;
+  // Every instance's NfInstance::stats() plus its "number", by number.
+  nlohmann::json stats() const;
 
  private:
   struct RcuReclaimer final : nf::Reclaimer {

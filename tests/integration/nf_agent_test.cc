@@ -144,6 +144,26 @@ TEST_F(NfAgentTest, ReconfigureUnderTrafficAndListConnectionsByPage) {
   EXPECT_EQ(stats["packets_out"]["forward"], 4);
 }
 
+TEST_F(NfAgentTest, SwitchStatsAndMetricsCarryNfCounters) {
+  ASSERT_EQ(post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"},
+                             {"config", {{"default", "deny"}}}}).status, 201u);
+  datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:1,output:2"));
+  send(0, udp(1000));
+  send(0, udp(1001));
+  settle(2);
+  const json nfs = get("/v1/stats").json()["nfs"];
+  ASSERT_EQ(nfs.size(), 1u);
+  EXPECT_EQ(nfs[0]["name"], "fw");
+  EXPECT_EQ(nfs[0]["number"], 1);
+  EXPECT_EQ(nfs[0]["packets_in"], 2);
+  EXPECT_EQ(nfs[0]["drops"]["default_deny"], 2);
+  const std::string metrics = get("/metrics").body;
+  for (const char* line : {"sluice_nf_packets_in_total{nf=\"fw\"} 2\n",
+                           "sluice_nf_packets_out_total{nf=\"fw\",gate=\"forward\"} 0\n",
+                           "sluice_nf_drops_total{nf=\"fw\",reason=\"default_deny\"} 2\n"})
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << "\n" << metrics;
+}
+
 TEST_F(NfAgentTest, EventsTellCreateReconfigureDelete) {
   std::string stream = pump([&] {
     HttpClient events(address_);
