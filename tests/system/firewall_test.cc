@@ -3,8 +3,8 @@
 // on both directions (nf:1 then output to the other port). Host A may open
 // TCP to B's port 5201 and ping B; B's port 5202 is rejected (A gets a RST
 // at once although B listens there); B may open nothing towards A, while
-// A's connections get their replies. The firewall's counters, read over
-// REST, match what the hosts did.
+// A's connections get their replies; the same for UDP and ping. The
+// firewall's counters, read over REST, match what the hosts did.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -50,7 +50,8 @@ class FirewallSystemTest : public ::testing::Test {
       "rules": [
         {"name": "iperf", "action": "allow", "in_port": 1, "proto": "tcp", "dst_port": 5201},
         {"name": "refused", "action": "reject", "in_port": 1, "proto": "tcp", "dst_port": 5202},
-        {"name": "ping", "action": "allow", "in_port": 1, "proto": "icmp", "icmp_type": 8}
+        {"name": "ping", "action": "allow", "in_port": 1, "proto": "icmp", "icmp_type": 8},
+        {"name": "udp", "action": "allow", "in_port": 1, "proto": "udp", "dst_port": 5300}
       ]})";
     std::ofstream(files_.flows) << "table=0,priority=100,in_port=1,actions=nf:1,output:2\n"
                                    "table=0,priority=100,in_port=2,actions=nf:1,output:1\n";
@@ -93,6 +94,22 @@ class FirewallSystemTest : public ::testing::Test {
     return out;
   }
 
+  // A UDP echo server for one datagram on `host`:`port`, in the background.
+  void udp_echo(const std::string& host, int port) {
+    ASSERT_EQ(shell(lab_.exec(host) + "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                    "socket.SOCK_DGRAM); s.bind(('0.0.0.0', " + std::to_string(port) +
+                    ")); s.settimeout(10); d, a = s.recvfrom(64); s.sendto(d, a)\" "
+                    ">/dev/null 2>&1 &"),
+              0);
+  }
+  // Sends a datagram from `host` and waits 2 s for its echo; true if it came.
+  bool udp_round_trip(const std::string& host, const std::string& ip, int port) {
+    return shell(lab_.exec(host) + "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                 "socket.SOCK_DGRAM); s.settimeout(2); s.sendto(b'hi', ('" + ip + "', " +
+                 std::to_string(port) + ")); assert s.recvfrom(64)[0] == b'hi'\" >/dev/null 2>&1") ==
+           0;
+  }
+
   RunFiles files_;
   test::Lab lab_{"fw"};
   std::string url_;
@@ -122,6 +139,12 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
   EXPECT_NE(shell(lab_.exec("b") + "ping -c 2 -i 0.2 -W 1 10.197.0.1 >/dev/null"), 0);
   // A -> B ping is allowed, and its replies flow.
   EXPECT_EQ(shell(lab_.exec("a") + "ping -c 3 -i 0.2 -W 2 10.197.0.2 >/dev/null"), 0);
+  // UDP: A's datagram to B:5300 is echoed back; B's to A is not let in.
+  udp_echo("b", 5300);
+  udp_echo("a", 5300);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(udp_round_trip("a", "10.197.0.2", 5300));
+  EXPECT_FALSE(udp_round_trip("b", "10.197.0.1", 5300));
 
   // Every packet the ports received went through the firewall once, and
   // left it on a gate or by a named drop. (Read until two reads agree: the
@@ -151,8 +174,9 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
   EXPECT_EQ(stats["nf"]["conntrack"]["rejects_sent"], 1) << stats;
   EXPECT_EQ(stats["packets_out"]["reply"], 1) << stats;
   EXPECT_EQ(rules[2]["hits"], 1) << stats;  // the first echo request; the rest are tracked
-  // B's two pings and its SYN (with any retransmissions) met the default.
-  EXPECT_GE(stats["drops"]["default_deny"].get<int>(), 3) << stats;
+  EXPECT_EQ(rules[3]["hits"], 1) << stats;  // A's datagram; B's echo was a reply
+  // B's two pings, its SYN (with any retransmissions) and its datagram met the default.
+  EXPECT_GE(stats["drops"]["default_deny"].get<int>(), 4) << stats;
   EXPECT_EQ(stats["contract_errors"], 0) << stats;
 }
 
