@@ -26,8 +26,7 @@ json object_body(const Request& request, std::initializer_list<const char*> know
   json body = request.json();
   std::string list;
   for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-  if (!body.is_object())
-    invalid("", std::string("expected an object, got ") + body.type_name());
+  if (!body.is_object()) invalid("", std::string("expected an object, got ") + body.type_name());
   for (const auto& [key, value] : body.items()) {
     bool ok = false;
     for (const char* k : known) ok = ok || key == k;

@@ -172,8 +172,8 @@ std::string read_file(const std::string& file, const std::string& what, const st
 // {"name", "class", "config"?, "number"?} of the "nfs" list.
 NfSpec json_nf(const json& value, const std::string& path) {
   if (!value.is_object())
-    fail_at(path, std::string("expected an object {\"name\", \"class\"}, got ") +
-                      value.type_name());
+    fail_at(path,
+            std::string("expected an object {\"name\", \"class\"}, got ") + value.type_name());
   NfSpec nf;
   nf.origin = path;
   for (const auto& [key, member] : value.items()) {

@@ -52,9 +52,9 @@ struct ActionState {
   unsigned outputs_left;  // destinations still to come in the whole path
   uint8_t table = 0;      // of the rule being executed (packet-in reason)
   uint64_t cookie = 0;
-  uint64_t now = 0;  // TSC, for meters and counters
-  const FlowPath* path = nullptr;   // the path whose rule is executing; nullptr in a group bucket
-  uint8_t rule = 0;                 // index in path of that rule
+  uint64_t now = 0;                  // TSC, for meters and counters
+  const FlowPath* path = nullptr;    // the path whose rule is executing; nullptr in a group bucket
+  uint8_t rule = 0;                  // index in path of that rule
   const Action* list_end = nullptr;  // end of the action list being executed
 };
 
@@ -73,7 +73,8 @@ struct NfContinuation {
 
   // Whether two packets continue the same way (so they may share an NF batch).
   bool same_as(const NfContinuation& o) const {
-    if (next != o.next || outputs_left != o.outputs_left || (path == nullptr) != (o.path == nullptr))
+    if (next != o.next || outputs_left != o.outputs_left ||
+        (path == nullptr) != (o.path == nullptr))
       return false;
     if (path == nullptr) return true;
     const FlowPath& a = *path;
@@ -188,7 +189,7 @@ inline bool execute_one(const Action& a, ActionState& st, FlowWorker& w, const P
       break;
     case ActionType::nf: {
       if (st.outputs_left > 0) --st.outputs_left;
-      const NfContinuation next{&a + 1,          st.list_end, st.path, st.rule,
+      const NfContinuation next{&a + 1,          st.list_end, st.path,   st.rule,
                                 st.outputs_left, st.table,    st.cookie, st.now};
       rte_mbuf* m = st.m;
       st.m = nullptr;

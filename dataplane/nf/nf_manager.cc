@@ -17,8 +17,7 @@ Error under_config(const Error& e) {
 
 NfManager::NfManager(Rcu& rcu, std::atomic<const NfSet*>& published, unsigned workers,
                      int socket_id)
-    : rcu_(rcu), published_(published), workers_(workers), socket_id_(socket_id),
-      reclaimer_(rcu) {
+    : rcu_(rcu), published_(published), workers_(workers), socket_id_(socket_id), reclaimer_(rcu) {
   publish();
 }
 
@@ -51,8 +50,8 @@ const nf::NfInstance& NfManager::create(const std::string& name, const std::stri
   for (uint32_t n = 1; number == 0 && n <= kMaxNfNumber; ++n)
     if (!used[n]) number = n;
   if (number == 0)
-    throw Error("no free NF instance number (at most " + std::to_string(kMaxNfNumber) + ")",
-                ENOSPC, "/number");
+    throw Error("no free NF instance number (at most " + std::to_string(kMaxNfNumber) + ")", ENOSPC,
+                "/number");
   nf::NfInstanceSpec spec{name, config, workers_, socket_id_};
   std::unique_ptr<nf::NfInstance> instance;
   try {

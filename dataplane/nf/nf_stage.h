@@ -110,8 +110,8 @@ class NfStage {
       if (keyed) {
         const ParseStatus st = extract_flow_key(fwd[i], ctx.in_port, key);
         if (st != ParseStatus::ok) {
-          sink.drop(fwd[i], st == ParseStatus::truncated ? DropReason::truncated
-                                                          : DropReason::bad_header);
+          sink.drop(fwd[i],
+                    st == ParseStatus::truncated ? DropReason::truncated : DropReason::bad_header);
           continue;
         }
       }

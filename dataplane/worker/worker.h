@@ -4,8 +4,9 @@
 // a burst of up to 32 from each RX queue it owns, run every packet through the
 // flow pipeline (it ends sent, buffered for TX, or dropped with a reason),
 // run the network functions the burst's rules named (nf_stage.h), flush the
-// TX buffers, report an RCU quiescent state. Nothing in the loop allocates, locks (except a TX queue shared with
-// another worker, see tx_buffer.h), throws or logs.
+// TX buffers, report an RCU quiescent state. Nothing in the loop allocates,
+// locks (except a TX queue shared with another worker, see tx_buffer.h),
+// throws or logs.
 //
 // Thread-safety: run() executes on the worker's lcore; counters() may be read
 // from the control thread at any time; everything else is the worker's own.
@@ -37,7 +38,7 @@ struct ForwardingContext {
   MacTable* macs = nullptr;
   Pipeline* pipeline = nullptr;
   std::atomic<const NfSet*> nfs{nullptr};  // published by NfManager
-  rte_mempool* pool = nullptr;  // for copies to several destinations
+  rte_mempool* pool = nullptr;             // for copies to several destinations
   ControllerChannel* channel = nullptr;
   Rcu* rcu = nullptr;
   unsigned workers = 0;

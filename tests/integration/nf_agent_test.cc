@@ -48,8 +48,8 @@ TEST_F(NfAgentTest, InstanceLifecycle) {
   EXPECT_EQ(classes[0]["gates"], json::parse(R"(["forward","reply"])"));
   EXPECT_EQ(classes[0]["origin"], "built-in");
 
-  HttpReply created = post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"},
-                                       {"config", {{"default", "reject"}}}});
+  HttpReply created =
+      post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"}, {"config", {{"default", "reject"}}}});
   ASSERT_EQ(created.status, 201u) << created.body;
   EXPECT_EQ(created.header("location"), "/v1/nfs/fw");
   EXPECT_EQ(created.json()["number"], 1);
@@ -89,10 +89,11 @@ TEST_F(NfAgentTest, ErrorsNameTheFieldAndChangeNothing) {
   EXPECT_EQ(error(post("/v1/nfs", {{"name", "x"}, {"class", "firewall"}, {"number", 1}})),
             "409 exists /number");
   EXPECT_EQ(error(post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"}})), "409 exists /name");
-  EXPECT_EQ(error(post("/v1/nfs", {{"name", "x"},
-                                   {"class", "firewall"},
-                                   {"config", {{"rules", {{{"action", "allow"}, {"dst_port", 80}}}}}}})),
-            "422 invalid /config/rules/0/dst_port");
+  EXPECT_EQ(
+      error(post("/v1/nfs", {{"name", "x"},
+                             {"class", "firewall"},
+                             {"config", {{"rules", {{{"action", "allow"}, {"dst_port", 80}}}}}}})),
+      "422 invalid /config/rules/0/dst_port");
   EXPECT_EQ(error(call(verb::post, "/v1/nfs", "{")), "400 malformed ");
   EXPECT_EQ(get("/v1/nfs").json()["nfs"].size(), 1u);
 
@@ -109,8 +110,10 @@ TEST_F(NfAgentTest, ErrorsNameTheFieldAndChangeNothing) {
 }
 
 TEST_F(NfAgentTest, ReconfigureUnderTrafficAndListConnectionsByPage) {
-  ASSERT_EQ(post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"},
-                             {"config", {{"default", "allow"}}}}).status, 201u);
+  ASSERT_EQ(
+      post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"}, {"config", {{"default", "allow"}}}})
+          .status,
+      201u);
   datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:1,output:2"));
   for (uint16_t sport = 1000; sport < 1003; ++sport) send(0, udp(sport));
   settle(3);
@@ -145,8 +148,10 @@ TEST_F(NfAgentTest, ReconfigureUnderTrafficAndListConnectionsByPage) {
 }
 
 TEST_F(NfAgentTest, SwitchStatsAndMetricsCarryNfCounters) {
-  ASSERT_EQ(post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"},
-                             {"config", {{"default", "deny"}}}}).status, 201u);
+  ASSERT_EQ(
+      post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"}, {"config", {{"default", "deny"}}}})
+          .status,
+      201u);
   datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:1,output:2"));
   send(0, udp(1000));
   send(0, udp(1001));
@@ -175,7 +180,8 @@ TEST_F(NfAgentTest, EventsTellCreateReconfigureDelete) {
     events.read_until("event: nf-deleted\n");
     return events.received();
   });
-  const auto created = stream.find("event: nf-created\ndata: {\"class\":\"firewall\",\"name\":\"fw\",\"number\":1}");
+  const auto created =
+      stream.find("event: nf-created\ndata: {\"class\":\"firewall\",\"name\":\"fw\",\"number\":1}");
   const auto reconfigured = stream.find("event: nf-reconfigured\ndata: {\"name\":\"fw\"}");
   const auto deleted = stream.find("event: nf-deleted\ndata: {\"name\":\"fw\",\"number\":1}");
   ASSERT_NE(created, std::string::npos) << stream;

@@ -124,7 +124,8 @@ TEST_F(NfSwitchTest, CopiesBeforeTheNfActionAndOutputsAfterItGetOnePacketEach) {
 TEST_F(NfSwitchTest, GroupsAndLaterTablesRunAfterTheNf) {
   datapath_->nfs().create("fw", "firewall", json::parse(R"({"default": "allow"})"));
   GroupDef select{5, GroupType::select, {parse_rule("actions=output:3").actions}};
-  GroupDef all{6, GroupType::all,
+  GroupDef all{6,
+               GroupType::all,
                {parse_rule("actions=output:2").actions, parse_rule("actions=output:3").actions}};
   Transaction t;
   t.set_group(select).set_group(all);

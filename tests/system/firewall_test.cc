@@ -83,9 +83,9 @@ class FirewallSystemTest : public ::testing::Test {
   std::string connect(const std::string& host, const std::string& ip, int port,
                       double* seconds = nullptr) {
     const auto start = std::chrono::steady_clock::now();
-    const std::string out = shell_output(
-        lab_.exec(host) + "timeout 3 bash -c 'exec 3<>/dev/tcp/" + ip + "/" +
-        std::to_string(port) + " && echo connected' 2>&1; echo status=$?");
+    const std::string out =
+        shell_output(lab_.exec(host) + "timeout 3 bash -c 'exec 3<>/dev/tcp/" + ip + "/" +
+                     std::to_string(port) + " && echo connected' 2>&1; echo status=$?");
     if (seconds)
       *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (out.find("connected\nstatus=0") != std::string::npos) return "connected";
@@ -96,18 +96,21 @@ class FirewallSystemTest : public ::testing::Test {
 
   // A UDP echo server for one datagram on `host`:`port`, in the background.
   void udp_echo(const std::string& host, int port) {
-    ASSERT_EQ(shell(lab_.exec(host) + "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
-                    "socket.SOCK_DGRAM); s.bind(('0.0.0.0', " + std::to_string(port) +
+    ASSERT_EQ(shell(lab_.exec(host) +
+                    "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                    "socket.SOCK_DGRAM); s.bind(('0.0.0.0', " +
+                    std::to_string(port) +
                     ")); s.settimeout(10); d, a = s.recvfrom(64); s.sendto(d, a)\" "
                     ">/dev/null 2>&1 &"),
               0);
   }
   // Sends a datagram from `host` and waits 2 s for its echo; true if it came.
   bool udp_round_trip(const std::string& host, const std::string& ip, int port) {
-    return shell(lab_.exec(host) + "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
-                 "socket.SOCK_DGRAM); s.settimeout(2); s.sendto(b'hi', ('" + ip + "', " +
-                 std::to_string(port) + ")); assert s.recvfrom(64)[0] == b'hi'\" >/dev/null 2>&1") ==
-           0;
+    return shell(lab_.exec(host) +
+                 "python3 -c \"import socket; s = socket.socket(socket.AF_INET, "
+                 "socket.SOCK_DGRAM); s.settimeout(2); s.sendto(b'hi', ('" +
+                 ip + "', " + std::to_string(port) +
+                 ")); assert s.recvfrom(64)[0] == b'hi'\" >/dev/null 2>&1") == 0;
   }
 
   RunFiles files_;
@@ -156,7 +159,8 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
     stats = nf_stats();
     ASSERT_TRUE(stats.is_object() && ports.is_object()) << sluiced_->log();
     received = 0;
-    for (const json& port : ports["ports"]) received += port["counters"]["rx_packets"].get<uint64_t>();
+    for (const json& port : ports["ports"])
+      received += port["counters"]["rx_packets"].get<uint64_t>();
     if (received == stats["packets_in"].get<uint64_t>()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
