@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/rules/nf_names.h"
 
 namespace sluice {
 namespace {
@@ -145,8 +146,15 @@ ActionList actions_from_json(const json& j, const std::string& base) {
                       : t == "meter" ? ActionType::meter
                       : t == "nf"    ? ActionType::nf
                                      : ActionType::goto_table;
-      act = Action::simple(at,
-                           static_cast<uint32_t>(num(key, t == "goto_table" ? 0xff : 0xffffffff)));
+      if (t == "nf" && member(a, p, key).is_string()) {
+        const std::string name = member(a, p, key).get<std::string>();
+        auto number = nf_names::find(name);
+        if (!number) fail(p + "/instance", "no network-function instance named '" + name + "'");
+        act = Action::simple(at, *number);
+      } else {
+        act = Action::simple(
+            at, static_cast<uint32_t>(num(key, t == "goto_table" ? 0xff : 0xffffffff)));
+      }
     } else if (t == "write_metadata") {
       check_members(a, p, {"type", "value", "mask"});
       act = Action::write_metadata(num("value", ~uint64_t{0}),

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/rules/nf_names.h"
 
 namespace sluice {
 namespace {
@@ -144,7 +145,12 @@ Action parse_action(const Token& t, const Match& m, const std::string& path) {
   if (name == "group") return Action::simple(ActionType::group, need_arg(0xffffffff));
   if (name == "meter") return Action::simple(ActionType::meter, need_arg(0xffffffff));
   if (name == "goto_table") return Action::simple(ActionType::goto_table, need_arg(0xff));
-  if (name == "nf") return Action::simple(ActionType::nf, need_arg(0xffffffff));
+  if (name == "nf") {
+    if (!has_arg || arg.empty() || parse_number(arg))
+      return Action::simple(ActionType::nf, need_arg(0xffffffff));
+    if (auto number = nf_names::find(arg)) return Action::simple(ActionType::nf, *number);
+    fail(t, "no network-function instance named '" + std::string(arg) + "'", path);
+  }
   if (name == "write_metadata") {
     if (!has_arg) fail(t, "write_metadata needs VALUE[/MASK]", path);
     size_t slash = arg.find('/');

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/rules/json.h"
+#include "common/rules/nf_names.h"
 #include "common/rules/text.h"
 
 namespace sluice {
@@ -48,6 +49,18 @@ TEST(RuleJson, RoundTripsThroughText) {
     json j = rule_to_json(r);
     EXPECT_EQ(rule_from_json(json::parse(j.dump())), r) << j.dump();
   }
+}
+
+TEST(RuleJson, NfInstanceByNameOrNumber) {
+  nf_names::add("fw", 3);
+  const Rule by_name = rule_from_json(json::parse(R"({"actions":[{"type":"nf","instance":"fw"}]})"));
+  const Rule by_number = rule_from_json(json::parse(R"({"actions":[{"type":"nf","instance":3}]})"));
+  EXPECT_EQ(by_name, by_number);
+  nf_names::remove("fw");
+  EXPECT_EQ(error_of(R"({"actions":[{"type":"output","port":2},{"type":"nf","instance":"fw"}]})"),
+            std::make_pair(std::string("/actions/1/instance"),
+                           std::string("/actions/1/instance: no network-function instance named "
+                                       "'fw'")));
 }
 
 TEST(RuleJson, ErrorsCarryJsonPointers) {

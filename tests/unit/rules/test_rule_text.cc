@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "common/rules/nf_names.h"
 #include "common/rules/text.h"
 
 namespace sluice {
@@ -152,6 +153,22 @@ TEST(RuleText, ValueAndSyntaxErrors) {
   EXPECT_EQ(error_of("arp,actions=dec_ttl"),
             "column 13: 'dec_ttl': dec_ttl: requires eth_type=0x0800 or 0x86dd (ip or ipv6)");
   EXPECT_EQ(error_of("tcp,udp"), "column 5: 'udp': conflicts with an earlier eth_type or ip_proto");
+}
+
+// nf:NAME resolves to the number of the instance registered under NAME when
+// the rule is parsed; the rule keeps (and prints) the number.
+TEST(RuleText, NfActionTakesAnInstanceNameOrNumber) {
+  nf_names::add("fw", 7);
+  const Rule r = parse_rule("priority=5,actions=nf:fw,output:2");
+  ASSERT_EQ(r.actions.size(), 2u);
+  EXPECT_EQ(r.actions[0], Action::simple(ActionType::nf, 7));
+  EXPECT_EQ(parse_rule("actions=nf:7").actions[0], r.actions[0]);
+  EXPECT_EQ(format_rule(parse_rule("actions=nf:fw")), format_rule(parse_rule("actions=nf:7")));
+  EXPECT_EQ(error_of("actions=nf:nat"),
+            "column 9: 'nf:nat': no network-function instance named 'nat'");
+  EXPECT_EQ(path_of("actions=nf:nat"), "/actions/0");
+  nf_names::remove("fw");
+  EXPECT_EQ(error_of("actions=nf:fw"), "column 9: 'nf:fw': no network-function instance named 'fw'");
 }
 
 TEST(RuleText, FlowsFileSkipsCommentsAndNamesTheLine) {
