@@ -13,6 +13,7 @@
 #include "dataplane/agent/listen_address.h"
 #include "dataplane/agent/listener.h"
 #include "dataplane/agent/metrics.h"
+#include "dataplane/agent/nf_router_routes.h"
 #include "dataplane/agent/nf_routes.h"
 #include "dataplane/agent/openapi.h"
 #include "dataplane/agent/port_routes.h"
@@ -72,6 +73,7 @@ Agent::Agent(boost::asio::io_context& io, const AgentOptions& options, Datapath&
   add_flow_routes(*state_, datapath);
   add_trace_routes(state_->router, datapath);
   add_nf_routes(state_->router, datapath, state_->events);
+  add_nf_router_routes(state_->router, datapath);
   add_openapi_route(state_->router);
   state_->router.add(HttpMethod::get, "/v1/events",
                      [](const Request&) { return Response::events(); });

@@ -3,6 +3,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/rules/nf_names.h"
 
 namespace sluice {
 namespace {
@@ -22,6 +23,7 @@ NfManager::NfManager(Rcu& rcu, std::atomic<const NfSet*>& published, unsigned wo
 }
 
 NfManager::~NfManager() {
+  for (const auto& [name, e] : instances_) nf_names::remove(name);
   delete published_.exchange(nullptr, std::memory_order_acq_rel);
   rcu_.synchronize();
   instances_.clear();
@@ -63,6 +65,7 @@ const nf::NfInstance& NfManager::create(const std::string& name, const std::stri
   auto& slot = instances_[name];
   slot = Entry{number, std::move(instance)};
   publish();
+  nf_names::add(name, number);
   return *slot.instance;
 }
 
@@ -75,11 +78,22 @@ void NfManager::reconfigure(const std::string& name, const nlohmann::json& confi
   }
 }
 
+nlohmann::json NfManager::command(const std::string& name, std::string_view command,
+                                  const nlohmann::json& args) {
+  nlohmann::json result = entry(name).instance->command(command, args);
+  // A command may have published a new version (a router's routes): reply
+  // once every worker uses it, and free the old one now rather than at the
+  // next housekeeping (a router version holds 64 MiB LPM tables).
+  rcu_.drain();
+  return result;
+}
+
 void NfManager::remove(const std::string& name) {
   auto it = instances_.find(name);
   if (it == instances_.end()) throw Error("no NF instance '" + name + "'", ENOENT);
   std::unique_ptr<nf::NfInstance> gone = std::move(it->second.instance);
   instances_.erase(it);
+  nf_names::remove(name);
   publish();  // after this no worker can reach `gone`
 }
 

@@ -50,6 +50,12 @@ class NfManager {
   void reconfigure(const std::string& name, const nlohmann::json& config);
   // Throws sluice::Error (ENOENT) if there is no such instance.
   void remove(const std::string& name);
+  // The instance's class-specific command (NetworkFunction::command);
+  // returns once every worker uses what it published, the old version freed.
+  // Throws sluice::Error: ENOENT no such instance (path ""); the class's
+  // errors (ENOTSUP for a command it does not have).
+  nlohmann::json command(const std::string& name, std::string_view command,
+                         const nlohmann::json& args);
 
   const nf::NfInstance* find(const std::string& name) const;
   // 0 if there is no such instance.

@@ -9,6 +9,8 @@
 //             action there (a chain: nf:1,nf:2,output:3) stages the packet
 //             again; the stage runs rounds until nothing is staged.
 //   others    dropped as action_drop (gates 2..3 have no host meaning yet)
+//   send()    out of the port the NF chose (Sink::send), any port including
+//             the input one; the rest of the action list is skipped
 //
 // A batch holds packets of one instance that continue the same way
 // (NfContinuation::same_as): usually one batch, so one process() call, per
@@ -60,7 +62,8 @@ class NfStage {
   bool empty() const noexcept { return rounds_[filling_].count == 0; }
 
   // Runs the staged batches (and the rounds they cause) on `nfs`. The Sink
-  // is the worker's FlowSink for this burst: it also offers reply(m).
+  // is the worker's FlowSink for this burst: it also offers reply(m) and
+  // send(port_number, m).
   template <class Sink>
   void run(const NfSet* nfs, unsigned worker, uint16_t in_port, uint64_t tsc, FlowWorker& flows,
            const PipelineVersion& version, Sink& sink) noexcept {
@@ -99,6 +102,7 @@ class NfStage {
     instance->process(ctx, b.pkts, out_);
     const uint16_t replies = out_.count(nf::kReply);
     for (uint16_t i = 0; i < replies; ++i) sink.reply(out_.packets(nf::kReply)[i]);
+    for (uint16_t i = 0; i < out_.sent(); ++i) sink.send(out_.sent_port(i), out_.sent_packet(i));
     for (unsigned g = nf::kReply + 1; g < nf::kMaxGates; ++g)
       for (uint16_t i = 0; i < out_.count(g); ++i)
         sink.drop(out_.packets(g)[i], DropReason::action_drop);

@@ -53,6 +53,13 @@ class FlowSink {
   }
   // An NF's answer (gate kReply): out of the input port.
   void reply(rte_mbuf* m) noexcept { worker_.output(in_port_id_, m); }
+  // A packet an NF sent out of a port it chose (GateOutput::send): unlike
+  // output(), the input port is allowed (a router answers ARP there).
+  void send(uint16_t port_number, rte_mbuf* m) noexcept {
+    const uint16_t id = worker_.view_->id_of(port_number);
+    if (id == PortView::kNone) return worker_.drop(in_port_id_, m, DropReason::port_down);
+    worker_.output(id, m);
+  }
   void drop(rte_mbuf* m, DropReason reason) noexcept { worker_.drop(in_port_id_, m, reason); }
   rte_mbuf* copy(const rte_mbuf* m) noexcept {
     return rte_pktmbuf_copy(m, worker_.context_.pool, 0, UINT32_MAX);

@@ -62,7 +62,7 @@ NfInstance::NfInstance(const NfFactory& factory, const NfInstanceSpec& spec, Rec
 NfInstance::~NfInstance() = default;
 
 nlohmann::json NfInstance::stats() const {
-  uint64_t in = 0, cycles = 0, errors = 0;
+  uint64_t in = 0, cycles = 0, errors = 0, sent = 0, held = 0;
   std::array<uint64_t, kMaxGates> out{};
   std::array<uint64_t, kMaxDropReasons> drops{};
   for (unsigned w = 0; w < workers_; ++w) {
@@ -70,6 +70,8 @@ nlohmann::json NfInstance::stats() const {
     in += c.packets_in.read();
     cycles += c.cycles.read();
     errors += c.contract_errors.read();
+    sent += c.packets_sent.read();
+    held += c.held.read();
     for (unsigned g = 0; g < kMaxGates; ++g) out[g] += c.packets_out[g].read();
     for (unsigned r = 0; r < kMaxDropReasons; ++r) drops[r] += c.drops[r].read();
   }
@@ -84,6 +86,8 @@ nlohmann::json NfInstance::stats() const {
       {"workers", workers_},
       {"packets_in", in},
       {"packets_out", gates},
+      {"packets_sent", sent},
+      {"held", held},
       {"drops", reasons},
       {"contract_errors", errors},
       {"cycles_per_packet", in == 0 ? 0.0 : static_cast<double>(cycles) / static_cast<double>(in)},

@@ -23,7 +23,7 @@
 namespace sluice::nf {
 
 struct alignas(RTE_CACHE_LINE_SIZE) NfWorkerCounters {
-  WorkerCounter packets_in, batches, cycles, contract_errors;
+  WorkerCounter packets_in, batches, cycles, contract_errors, packets_sent, held;
   std::array<WorkerCounter, kMaxGates> packets_out;
   std::array<WorkerCounter, kMaxDropReasons> drops;
 };
@@ -52,7 +52,7 @@ class NfInstance {
   unsigned workers() const noexcept { return workers_; }
 
   // Data path: clears `out`, runs the NF on the batch, counts. The host then
-  // forwards each gate's packets.
+  // forwards each gate's packets and sends the packets sent to ports.
   void process(const BatchContext& ctx, const PacketBatch& batch, GateOutput& out) noexcept {
     out.clear();
     const uint64_t start = rte_rdtsc();
@@ -68,7 +68,11 @@ class NfInstance {
         if (out.drops(r) != 0) c.drops[r].add(out.drops(r));
     }
     if (out.contract_errors() != 0) c.contract_errors.add(out.contract_errors());
-    assert(out.emitted() + out.dropped() == batch.count && "every packet emitted or dropped");
+    if (out.sent() != 0) c.packets_sent.add(out.sent());
+    if (out.held() != 0) c.held.add(out.held());
+    // Equal unless the NF sent or dropped packets it held or made (batch.h).
+    assert(out.emitted() + out.sent() + out.dropped() + out.held() >= batch.count &&
+           "every packet emitted, sent, held or dropped");
   }
 
   // Control path.
@@ -77,8 +81,13 @@ class NfInstance {
   nlohmann::json connections(uint64_t cursor, unsigned limit) const {
     return nf_->connections(cursor, limit);
   }
+  nlohmann::json command(std::string_view name, const nlohmann::json& args) {
+    return nf_->command(name, args);
+  }
   // {"name", "class", "workers", "packets_in", "packets_out": {gate: n},
-  //  "drops": {reason: n}, "contract_errors", "cycles_per_packet", "nf": {...}}
+  //  "packets_sent" (to ports), "held" (kept by the NF, e.g. waiting for a
+  //  neighbour), "drops": {reason: n}, "contract_errors", "cycles_per_packet",
+  //  "nf": {...}}
   nlohmann::json stats() const;
 
  private:

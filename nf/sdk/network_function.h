@@ -13,7 +13,7 @@
 //               (message, errno, JSON pointer of the offending field).
 //   2. process  Workers call process() with batches (batch.h). Worker w only
 //               ever passes ctx.worker == w, so per-worker state needs no lock.
-//   3. reconfigure, config, stats, connections: control thread, safe while
+//   3. reconfigure, config, stats, connections, command: control thread, safe while
 //               workers run. reconfigure() validates, builds a new immutable
 //               version and publishes it (reclaimer.h); it either applies
 //               completely or throws sluice::Error and changes nothing.
@@ -30,6 +30,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/error.h"
@@ -80,6 +81,12 @@ class NetworkFunction {
   // null}. The scan is bounded, so a page may be short while "next" is not
   // null. Default: throws sluice::Error with ENOTSUP.
   virtual nlohmann::json connections(uint64_t cursor, unsigned limit) const;
+  // A class-specific control command (a router's "add_routes", say) with
+  // JSON arguments and result, as BESS modules have: control thread, safe
+  // while workers run, all or nothing like reconfigure(). The class documents
+  // its commands. Unknown command: throws sluice::Error with ENOTSUP
+  // (the default for every name).
+  virtual nlohmann::json command(std::string_view name, const nlohmann::json& args);
 };
 
 // Makes instances of one class. Implementations are stateless constant
@@ -109,6 +116,10 @@ class NfFactoryOf final : public NfFactory {
 
 inline nlohmann::json NetworkFunction::connections(uint64_t, unsigned) const {
   throw Error("this network function keeps no per-flow state", ENOTSUP);
+}
+
+inline nlohmann::json NetworkFunction::command(std::string_view name, const nlohmann::json&) {
+  throw Error("this network function has no command '" + std::string(name) + "'", ENOTSUP);
 }
 
 }  // namespace sluice::nf

@@ -43,8 +43,9 @@ test::Bytes udp(uint16_t sport) {
 
 TEST_F(NfAgentTest, InstanceLifecycle) {
   const json classes = get("/v1/nf-classes").json()["classes"];
-  ASSERT_EQ(classes.size(), 1u);
+  ASSERT_EQ(classes.size(), 2u);
   EXPECT_EQ(classes[0]["name"], "firewall");
+  EXPECT_EQ(classes[1]["name"], "router");
   EXPECT_EQ(classes[0]["gates"], json::parse(R"(["forward","reply"])"));
   EXPECT_EQ(classes[0]["origin"], "built-in");
 
@@ -107,6 +108,9 @@ TEST_F(NfAgentTest, ErrorsNameTheFieldAndChangeNothing) {
   EXPECT_EQ(error(get("/v1/nfs/fw/connections?cursor=x")), "422 invalid ?cursor");
   EXPECT_EQ(error(post("/v1/nf-plugins", {{"path", "/nonexistent/nf.so"}})), "422 invalid /path");
   EXPECT_EQ(error(post("/v1/nf-plugins", {{"file", "x"}})), "422 invalid /file");
+  EXPECT_EQ(error(post("/v1/rules", json("priority=1,actions=nf:nope"))), "422 invalid ");
+  EXPECT_EQ(error(post("/v1/rules", {{"actions", {{{"type", "nf"}, {"instance", "nope"}}}}})),
+            "422 invalid /actions/0/instance");
 }
 
 TEST_F(NfAgentTest, ReconfigureUnderTrafficAndListConnectionsByPage) {
@@ -114,7 +118,12 @@ TEST_F(NfAgentTest, ReconfigureUnderTrafficAndListConnectionsByPage) {
       post("/v1/nfs", {{"name", "fw"}, {"class", "firewall"}, {"config", {{"default", "allow"}}}})
           .status,
       201u);
-  datapath_->pipeline().add(parse_rule("priority=10,in_port=1,actions=nf:1,output:2"));
+  // Rules name the instance (nf:fw); the switch keeps its number.
+  HttpReply rule = post("/v1/rules", json("priority=10,in_port=1,actions=nf:fw,output:2"));
+  ASSERT_EQ(rule.status, 201u) << rule.body;
+  EXPECT_EQ(get("/v1/tables/0/rules?format=text").body.find("actions=nf:1,output:2") !=
+                std::string::npos,
+            true);
   for (uint16_t sport = 1000; sport < 1003; ++sport) send(0, udp(sport));
   settle(3);
   EXPECT_EQ(get("/v1/nfs/fw/stats").json()["packets_out"]["forward"], 3);

@@ -35,6 +35,7 @@ struct CountingSink {
   void normal(rte_mbuf* m) { ++other, rte_pktmbuf_free(m); }
   void controller(rte_mbuf* m, uint8_t, uint64_t) { ++other, rte_pktmbuf_free(m); }
   void reply(rte_mbuf* m) { ++other, rte_pktmbuf_free(m); }
+  void send(uint16_t, rte_mbuf* m) { ++other, rte_pktmbuf_free(m); }
   void nf(uint32_t instance, rte_mbuf* m, const NfContinuation& next) {
     if (!stage.stage(instance, m, next)) drop(m, DropReason::nf_unavailable);
   }

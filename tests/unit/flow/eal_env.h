@@ -20,13 +20,15 @@ inline rte_mempool*& test_pool() {
   return pool;
 }
 
-// Initialises EAL with a unique file prefix; aborts the test binary on failure.
-inline void init_eal(const char* prefix) {
+// Initialises EAL with a unique file prefix and `memory_mb` of memory;
+// aborts the test binary on failure.
+inline void init_eal(const char* prefix, unsigned memory_mb = 256) {
   std::string file_prefix = std::string("--file-prefix=") + prefix;
+  const std::string memory = std::to_string(memory_mb);
   const char* argv[] = {"test",
                         "--no-huge",
                         "-m",
-                        "256",
+                        memory.c_str(),
                         "--no-pci",
                         "--no-shconf",
                         file_prefix.c_str(),
@@ -68,11 +70,15 @@ inline std::vector<uint8_t> mbuf_bytes(const rte_mbuf* m) {
 
 }  // namespace sluice::test
 
-// Each EAL test binary defines its main with this macro.
-#define SLUICE_EAL_TEST_MAIN(prefix)                 \
-  int main(int argc, char** argv) {                  \
-    ::testing::InitGoogleTest(&argc, argv);          \
-    ::sluice::test::init_eal(prefix);                \
+// Each EAL test binary defines its main with this macro; SLUICE_EAL_MEMORY_MB
+// (if defined) sets the EAL memory.
+#ifndef SLUICE_EAL_MEMORY_MB
+#define SLUICE_EAL_MEMORY_MB 256
+#endif
+#define SLUICE_EAL_TEST_MAIN(prefix)                       \
+  int main(int argc, char** argv) {                        \
+    ::testing::InitGoogleTest(&argc, argv);                \
+    ::sluice::test::init_eal(prefix, SLUICE_EAL_MEMORY_MB); \
     int rc = RUN_ALL_TESTS();                        \
     std::string dir = rte_eal_get_runtime_dir();     \
     rte_eal_cleanup();                               \

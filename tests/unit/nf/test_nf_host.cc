@@ -174,8 +174,10 @@ TEST_F(Host, RegistryErrors) {
 
 TEST_F(Host, BuiltinsListTheirClasses) {
   const json classes = nf::NfRegistry::with_builtins().classes();
-  ASSERT_EQ(classes.size(), 1u);
+  ASSERT_EQ(classes.size(), 2u);
   EXPECT_EQ(classes[0]["name"], "firewall");
+  EXPECT_EQ(classes[1]["name"], "router");
+  EXPECT_EQ(classes[1]["gates"], json::array()) << "the router sends out of ports itself";
   EXPECT_EQ(classes[0]["keeps_flow_state"], true);
   EXPECT_EQ(classes[0]["gates"], json::parse(R"(["forward", "reply"])"));
   EXPECT_EQ(classes[0]["drop_reasons"][0], "truncated");

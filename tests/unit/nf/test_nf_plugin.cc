@@ -40,6 +40,13 @@ const std::string& not_a_plugin_so() {
   return p;
 }
 
+// What the loader says of wrong_abi_plugin.so, after its path.
+std::string wrong_abi_message() {
+  return ": built against NF ABI version " + std::to_string(nf::kNfAbiVersion + 1) +
+         ", this sluice provides version " + std::to_string(nf::kNfAbiVersion) +
+         "; rebuild the plugin against this sluice's nf/sdk";
+}
+
 // A fresh directory holding copies of the given files.
 class TempDir {
  public:
@@ -91,8 +98,7 @@ TEST_F(Plugins, InstancesKeepThePluginLoaded) {
 TEST_F(Plugins, WrongAbiIsRefusedBeforeAnyOfItsCodeRuns) {
   expect_error([&] { registry.add_plugin(wrong_abi_so()); },
                "NF plugin " + wrong_abi_so() +
-                   ": built against NF ABI version 2, this sluice provides version 1; rebuild "
-                   "the plugin against this sluice's nf/sdk",
+                   wrong_abi_message(),
                ENOEXEC);
   EXPECT_TRUE(registry.classes().empty());
 }
@@ -157,8 +163,7 @@ TEST_F(Plugins, DirectoryLoadsAllOrNothing) {
     TempDir dir({{firewall_so(), "a_firewall.so"}, {wrong_abi_so(), "b_wrong.so"}});
     expect_error([&] { registry.add_plugin_directory(dir.str()); },
                  "NF plugin " + dir.str() +
-                     "/b_wrong.so: built against NF ABI version 2, this sluice provides version "
-                     "1; rebuild the plugin against this sluice's nf/sdk",
+                     "/b_wrong.so" + wrong_abi_message(),
                  ENOEXEC);
     EXPECT_TRUE(registry.classes().empty()) << "the good plugin was not kept either";
   }
@@ -217,13 +222,16 @@ class ElfFile {
 };
 
 TEST_F(Plugins, ExportsOnlyTheDescriptorAndHasNoStaticInitializers) {
-  const ElfFile so(firewall_so());
-  EXPECT_EQ(so.exported(), std::set<std::string>{"sluice_nf_descriptor_v1"});
-  const Elf64_Shdr* init = so.section(".init_array");
-  ASSERT_NE(init, nullptr);
-  EXPECT_EQ(init->sh_size, sizeof(void*))
-      << "only the C runtime's frame_dummy: a plugin must not run code at dlopen";
-  EXPECT_EQ(so.section(".ctors"), nullptr);
+  for (const std::string& path : {firewall_so(), env_path("SLUICE_NF_ROUTER_PLUGIN")}) {
+    SCOPED_TRACE(path);
+    const ElfFile so(path);
+    EXPECT_EQ(so.exported(), std::set<std::string>{"sluice_nf_descriptor_v1"});
+    const Elf64_Shdr* init = so.section(".init_array");
+    ASSERT_NE(init, nullptr);
+    EXPECT_EQ(init->sh_size, sizeof(void*))
+        << "only the C runtime's frame_dummy: a plugin must not run code at dlopen";
+    EXPECT_EQ(so.section(".ctors"), nullptr);
+  }
 }
 
 }  // namespace
