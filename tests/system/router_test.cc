@@ -3,7 +3,7 @@
 // from both ports to it. Host a (10.1.0.2, 2001:db8:1::2) and host b
 // (10.2.0.2, 2001:db8:2::2) have default routes via the router: they ping
 // each other over IPv4 and IPv6, a TTL-1 probe gets "time to live exceeded"
-// from the router (what traceroute shows), an iperf3 TCP transfer completes,
+// from the router and traceroute shows it as the first hop, an iperf3 TCP transfer completes,
 // and a static route deleted over REST stops traffic to its network until
 // it is added again.
 #include <gtest/gtest.h>
@@ -112,6 +112,13 @@ TEST_F(RouterSystemTest, HostsInTwoSubnetsTalkThroughTheRouter) {
   const std::string hop6 = shell_output(lab_.exec("a") + "ping -c 1 -t 1 -W 2 2001:db8:2::2 2>&1");
   EXPECT_NE(hop6.find("From 2001:db8:1::1"), std::string::npos) << hop6;
   EXPECT_NE(hop6.find("Time exceeded"), std::string::npos) << hop6;
+  const std::string trace = shell_output(lab_.exec("a") + "traceroute -n -q 1 -w 2 10.2.0.2 2>&1");
+  EXPECT_NE(trace.find(" 1  10.1.0.1 "), std::string::npos) << trace;
+  EXPECT_NE(trace.find(" 2  10.2.0.2 "), std::string::npos) << trace;
+  const std::string trace6 =
+      shell_output(lab_.exec("a") + "traceroute -6 -n -q 1 -w 2 2001:db8:2::2 2>&1");
+  EXPECT_NE(trace6.find(" 1  2001:db8:1::1 "), std::string::npos) << trace6;
+  EXPECT_NE(trace6.find(" 2  2001:db8:2::2 "), std::string::npos) << trace6;
 
   // TCP through the router.
   ASSERT_EQ(shell(lab_.exec("b") + "iperf3 -s -D -p 5201"), 0);
