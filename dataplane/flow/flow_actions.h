@@ -70,10 +70,14 @@ struct NfContinuation {
   uint8_t table = 0;
   uint64_t cookie = 0;
   uint64_t now = 0;
+  // >= 0: the packet was sent to this port by an earlier NF of the list
+  // (GateOutput::send); only the list's later nf actions still apply, then
+  // it leaves by that port (dataplane/nf/nf_stage.h). path is nullptr.
+  int32_t send_port = -1;
 
   // Whether two packets continue the same way (so they may share an NF batch).
   bool same_as(const NfContinuation& o) const {
-    if (next != o.next || outputs_left != o.outputs_left ||
+    if (next != o.next || outputs_left != o.outputs_left || send_port != o.send_port ||
         (path == nullptr) != (o.path == nullptr))
       return false;
     if (path == nullptr) return true;

@@ -9,8 +9,10 @@
 //             action there (a chain: nf:1,nf:2,output:3) stages the packet
 //             again; the stage runs rounds until nothing is staged.
 //   others    dropped as action_drop (gates 2..3 have no host meaning yet)
-//   send()    out of the port the NF chose (Sink::send), any port including
-//             the input one; the rest of the action list is skipped
+//   send()    through the nf actions that follow in the list, if any (a
+//             router then a firewall: nf:r1,nf:fw), then out of the port the
+//             NF chose (Sink::send), any port including the input one; no
+//             other action of the list applies to it
 //
 // A batch holds packets of one instance that continue the same way
 // (NfContinuation::same_as): usually one batch, so one process() call, per
@@ -102,7 +104,8 @@ class NfStage {
     instance->process(ctx, b.pkts, out_);
     const uint16_t replies = out_.count(nf::kReply);
     for (uint16_t i = 0; i < replies; ++i) sink.reply(out_.packets(nf::kReply)[i]);
-    for (uint16_t i = 0; i < out_.sent(); ++i) sink.send(out_.sent_port(i), out_.sent_packet(i));
+    for (uint16_t i = 0; i < out_.sent(); ++i)
+      continue_sent(b.next, out_.sent_port(i), out_.sent_packet(i), sink);
     for (unsigned g = nf::kReply + 1; g < nf::kMaxGates; ++g)
       for (uint16_t i = 0; i < out_.count(g); ++i)
         sink.drop(out_.packets(g)[i], DropReason::action_drop);
@@ -111,6 +114,10 @@ class NfStage {
     const bool keyed = uses_key(b.next);
     FlowKey key{};
     for (uint16_t i = 0; i < forwarded; ++i) {
+      if (b.next.send_port >= 0) {
+        continue_sent(b.next, static_cast<uint16_t>(b.next.send_port), fwd[i], sink);
+        continue;
+      }
       if (keyed) {
         const ParseStatus st = extract_flow_key(fwd[i], ctx.in_port, key);
         if (st != ParseStatus::ok) {
@@ -121,6 +128,25 @@ class NfStage {
       }
       resume_after_nf(b.next, fwd[i], key, flows, version, sink);
     }
+  }
+
+  // A packet sent to `port` by an NF (or forwarded by an NF after one that
+  // sent it): to the next nf action of the list after `from`, else out.
+  template <class Sink>
+  static void continue_sent(const NfContinuation& from, uint16_t port, rte_mbuf* m,
+                            Sink& sink) noexcept {
+    for (const Action* a = from.next; a != from.end; ++a) {
+      if (a->type != ActionType::nf) continue;
+      NfContinuation next;
+      next.next = a + 1;
+      next.end = from.end;
+      next.table = from.table;
+      next.cookie = from.cookie;
+      next.now = from.now;
+      next.send_port = port;
+      return sink.nf(a->arg, m, next);
+    }
+    sink.send(port, m);
   }
 
   // Whether the actions a continuation runs read the packet's key (group
