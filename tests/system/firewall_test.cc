@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/netns_lab.h"
+#include "tests/support/sluiced_run.h"
 
 namespace sluice {
 namespace {
@@ -22,23 +23,8 @@ using nlohmann::json;
 using test::shell;
 using test::shell_output;
 
-std::string sluiced_path() {
-  const char* path = std::getenv("SLUICED");
-  return path ? path : "build/dataplane/sluiced";
-}
-
-// Files of one test run (config, flows, log, the EAL runtime directory),
-// removed on destruction, also when an assertion fails.
-struct RunFiles {
-  const std::string tag = "sluice-fwtest-" + std::to_string(getpid());
-  const std::string config = "/tmp/" + tag + "-fw.json";
-  const std::string flows = "/tmp/" + tag + "-flows.txt";
-  const std::string log = "/tmp/" + tag + ".log";
-  ~RunFiles() {
-    for (const std::string& f : {config, flows, log}) std::remove(f.c_str());
-    std::filesystem::remove_all("/var/run/dpdk/" + tag);
-  }
-};
+using test::RunFiles;
+using test::sluiced_path;
 
 class FirewallSystemTest : public ::testing::Test {
  protected:
@@ -113,7 +99,7 @@ class FirewallSystemTest : public ::testing::Test {
                  ")); assert s.recvfrom(64)[0] == b'hi'\" >/dev/null 2>&1") == 0;
   }
 
-  RunFiles files_;
+  RunFiles files_{"fwtest"};
   test::Lab lab_{"fw"};
   std::string url_;
   std::unique_ptr<test::Process> sluiced_;
@@ -186,7 +172,7 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
 
 // Start-up errors name what to fix, and nothing is left running.
 std::string failed_start(const std::vector<std::string>& extra) {
-  RunFiles files;
+  RunFiles files{"fwtest"};
   std::vector<std::string> args{sluiced_path(), "--port", "p1=null", "--listen", "none"};
   args.insert(args.end(), extra.begin(), extra.end());
   for (const char* a : {"--", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix"})

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/support/netns_lab.h"
+#include "tests/support/sluiced_run.h"
 
 namespace sluice {
 namespace {
@@ -24,23 +25,8 @@ using nlohmann::json;
 using test::shell;
 using test::shell_output;
 
-std::string sluiced_path() {
-  const char* path = std::getenv("SLUICED");
-  return path ? path : "build/dataplane/sluiced";
-}
-
-// Files of one test run (router config, flows, log, the EAL runtime
-// directory), removed on destruction, also when an assertion fails.
-struct RunFiles {
-  const std::string tag = "sluice-rttest-" + std::to_string(getpid());
-  const std::string config = "/tmp/" + tag + "-router.json";
-  const std::string flows = "/tmp/" + tag + "-flows.txt";
-  const std::string log = "/tmp/" + tag + ".log";
-  ~RunFiles() {
-    for (const std::string& f : {config, flows, log}) std::remove(f.c_str());
-    std::filesystem::remove_all("/var/run/dpdk/" + tag);
-  }
-};
+using test::RunFiles;
+using test::sluiced_path;
 
 class RouterSystemTest : public ::testing::Test {
  protected:
@@ -92,7 +78,7 @@ class RouterSystemTest : public ::testing::Test {
     return json::parse(shell_output("curl -sf " + url_ + "/v1/nfs/r1/stats"), nullptr, false);
   }
 
-  RunFiles files_;
+  RunFiles files_{"rttest"};
   test::Lab lab_{"rt"};
   std::string url_;
   std::unique_ptr<test::Process> sluiced_;

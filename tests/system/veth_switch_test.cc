@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/netns_lab.h"
+#include "tests/support/sluiced_run.h"
 
 namespace sluice {
 namespace {
@@ -13,10 +14,7 @@ namespace {
 using test::shell;
 using test::shell_output;
 
-std::string sluiced_path() {
-  const char* path = std::getenv("SLUICED");
-  return path ? path : "build/dataplane/sluiced";
-}
+using test::sluiced_path;
 
 std::vector<std::string> sluiced_args(const std::vector<std::string>& ports) {
   std::vector<std::string> args{sluiced_path(), "--stats-format", "json", "--listen",
