@@ -54,7 +54,7 @@ const nf::NfInstance& NfManager::create(const std::string& name, const std::stri
   if (number == 0)
     throw Error("no free NF instance number (at most " + std::to_string(kMaxNfNumber) + ")", ENOSPC,
                 "/number");
-  nf::NfInstanceSpec spec{name, config, workers_, socket_id_};
+  nf::NfInstanceSpec spec{name, config, workers_, socket_id_, rcu_.qsbr()};
   std::unique_ptr<nf::NfInstance> instance;
   try {
     instance = registry_.create(class_name, spec, reclaimer_);
@@ -81,10 +81,13 @@ void NfManager::reconfigure(const std::string& name, const nlohmann::json& confi
 nlohmann::json NfManager::command(const std::string& name, std::string_view command,
                                   const nlohmann::json& args) {
   nlohmann::json result = entry(name).instance->command(command, args);
-  // A command may have published a new version (a router's routes): reply
-  // once every worker uses it, and free the old one now rather than at the
-  // next housekeeping (a router version holds 64 MiB LPM tables).
-  rcu_.drain();
+  // A command may have changed what workers read, in place (a router's IPv4
+  // routes) or by publishing a new version: reply once every worker has
+  // passed a quiescent state since, so none still uses the old state, and
+  // free an old version now rather than at the next housekeeping (a router
+  // version holds 64 MiB LPM tables).
+  rcu_.synchronize();
+  rcu_.reclaim();
   return result;
 }
 

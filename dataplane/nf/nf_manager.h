@@ -29,7 +29,8 @@ namespace sluice {
 class NfManager {
  public:
   // `published` is the ForwardingContext's pointer; `rcu` its workers' domain.
-  // Both outlive the manager. Instances get per-worker state for `workers`.
+  // Both outlive the manager. Instances get per-worker state for `workers`
+  // and the workers' RCU domain (NfInit::rcu).
   NfManager(Rcu& rcu, std::atomic<const NfSet*>& published, unsigned workers, int socket_id);
   // Unpublishes everything, waits a grace period, destroys the instances.
   ~NfManager();
@@ -51,7 +52,8 @@ class NfManager {
   // Throws sluice::Error (ENOENT) if there is no such instance.
   void remove(const std::string& name);
   // The instance's class-specific command (NetworkFunction::command);
-  // returns once every worker uses what it published, the old version freed.
+  // returns once every worker has passed a quiescent state since (so each
+  // uses what the command changed or published), an old version freed.
   // Throws sluice::Error: ENOENT no such instance (path ""); the class's
   // errors (ENOTSUP for a command it does not have).
   nlohmann::json command(const std::string& name, std::string_view command,

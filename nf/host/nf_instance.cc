@@ -55,7 +55,7 @@ NfInstance::NfInstance(const NfFactory& factory, const NfInstanceSpec& spec, Rec
       workers_(spec.workers) {
   check_spec(spec);
   counters_ = std::make_unique<NfWorkerCounters[]>(workers_);
-  const NfInit init{name_, workers_, spec.socket_id, spec.config, *reclaimer_};
+  const NfInit init{name_, workers_, spec.socket_id, spec.config, *reclaimer_, spec.rcu};
   nf_ = factory.create(init);
 }
 

@@ -33,7 +33,8 @@ struct NfInstanceSpec {
   std::string name;
   nlohmann::json config;
   unsigned workers = 1;
-  int socket_id = -1;  // SOCKET_ID_ANY
+  int socket_id = -1;           // SOCKET_ID_ANY
+  rte_rcu_qsbr* rcu = nullptr;  // NfInit::rcu: the workers' RCU domain, or none
 };
 
 class NfInstance {

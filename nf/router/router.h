@@ -30,7 +30,8 @@
 // Thread-safety: as NetworkFunction. Each worker owns its neighbour table and
 // an inbox (rte_ring, multi-producer) through which the other workers pass
 // what they learn; the configuration and the routes are an RCU-published
-// RouterVersion.
+// RouterVersion, whose IPv4 static routes the control thread changes in
+// place (route_table.h).
 #pragma once
 
 #include <rte_common.h>
@@ -71,15 +72,15 @@ struct alignas(RTE_CACHE_LINE_SIZE) RouterWorker {
   // to ask again or give up.
   std::array<uint32_t, 64> pending{};
   unsigned pending_count = 0;
-  WorkerCounter icmp_errors, echo_replies, neighbour_requests, neighbour_replies, learned,
-      released, expired;
+  WorkerCounter icmp_errors, echo_replies, neighbour_requests, neighbour_replies, learned, released,
+      expired;
 };
 
 class Router final : public NetworkFunction {
  public:
   static constexpr NfClassInfo kInfo{
-      "router", "L3 router: IPv4/IPv6 static and connected routes (LPM), ECMP, ARP/ND, ICMP",
-      false, kRouterGates, kRtDropNames};
+      "router", "L3 router: IPv4/IPv6 static and connected routes (LPM), ECMP, ARP/ND, ICMP", false,
+      kRouterGates, kRtDropNames};
 
   // Reachable neighbour slots looked at for aging after each batch.
   static constexpr unsigned kSweepBudget = 8;
@@ -99,7 +100,8 @@ class Router final : public NetworkFunction {
   void reconfigure(const nlohmann::json& config) override;
   nlohmann::json config() const override;
   // {"generation", "interfaces", "routes": {"static", "ipv4_prefixes",
-  //  "ipv6_prefixes", "next_hop_groups"}, "neighbours": {"active", "capacity"},
+  //  "ipv6_prefixes", "next_hop_groups", "tables_built", "changed_in_place"},
+  //  "neighbours": {"active", "static", "capacity"},
   //  "icmp_errors_sent", "echo_replies_sent", "neighbour_requests_sent",
   //  "neighbour_replies_sent", "learned", "released", "expired"}
   nlohmann::json stats() const override;
@@ -112,9 +114,15 @@ class Router final : public NetworkFunction {
   //                     one has no route -> {"generation"}
   //   "replace_routes"  {"routes": [ROUTE...]}: the whole set, one version
   //   "neighbours"      {"cursor": N?, "limit": N?} -> {"neighbours": [...], "next": N|null}
-  // ROUTE is a "routes" entry of router_config.h. Each change publishes one
-  // new version; the reply comes once it is published (workers pick it up
-  // at their next batch).
+  // ROUTE is a "routes" entry of router_config.h. add_routes and
+  // delete_routes of IPv4 routes only change the current route table in
+  // place (one LPM operation per route, no rebuild); each prefix turns to
+  // its new route on its own, so a worker may see part of a batch for a
+  // moment. Any other change (replace_routes, a batch with an IPv6 route,
+  // an IPv4 table without an RCU domain or out of room) builds and
+  // publishes one new version (O(routes)). The reply comes once the change
+  // is made; workers see it at their next batch (the host replies after a
+  // grace period).
   nlohmann::json command(std::string_view name, const nlohmann::json& args) override;
 
  private:
@@ -122,14 +130,20 @@ class Router final : public NetworkFunction {
 
   // Builds and publishes a version of `config` with the routes of `rib`.
   void install(RouterConfig config, Rib rib);
+  // add_routes (`added`, prefixes not in rib_) or delete_routes (`removed`,
+  // prefixes in rib_): in place when the table allows, else install().
+  void change_routes(Rib added, const std::vector<IpPrefix>& removed);
   nlohmann::json list_routes(const nlohmann::json& args) const;
   nlohmann::json list_neighbours(const nlohmann::json& args) const;
 
   Reclaimer& reclaimer_;
+  rte_rcu_qsbr* const rcu_;  // NfInit::rcu, or nullptr
   const unsigned worker_count_;
   const int socket_id_;
+  // Control thread only.
   uint64_t generation_ = 1;
-  Rib rib_;  // static routes by prefix; control thread only
+  uint64_t tables_built_ = 1, changed_in_place_ = 0;
+  Rib rib_;  // static routes by prefix
   std::vector<std::unique_ptr<RouterWorker>> workers_;
   Published<RouterVersion> version_;
 };

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "nf/router/router.h"
@@ -20,20 +22,22 @@ std::string route_prefix_path(const std::string& list_path, size_t i) {
   return list_path + "/" + std::to_string(i) + "/prefix";
 }
 
-// The static routes of `list` by prefix; a prefix twice is an error.
-void add_to_rib(std::map<IpPrefix, Route>& rib, const json& list, const std::string& path,
-                const std::vector<RouterInterface>& interfaces, bool replace_existing) {
+// The static routes of `list` by prefix; a prefix twice, or one `existing`
+// has, is an error.
+std::map<IpPrefix, Route> parse_routes(const json& list, const std::string& path,
+                                       const std::vector<RouterInterface>& interfaces,
+                                       const std::map<IpPrefix, Route>& existing = {}) {
   if (!list.is_array()) throw Error("router: " + path + ": must be an array", EINVAL, path);
   std::map<IpPrefix, Route> added;
   for (size_t i = 0; i < list.size(); ++i) {
     Route r = parse_route(list[i], path + "/" + std::to_string(i), interfaces);
     const std::string where = route_prefix_path(path, i);
-    if ((!replace_existing && rib.count(r.prefix) != 0) || added.count(r.prefix) != 0)
+    if (existing.count(r.prefix) != 0 || added.count(r.prefix) != 0)
       throw Error("router: " + where + ": " + prefix_text(r.prefix) + " already has a route",
                   EEXIST, where);
     added.emplace(r.prefix, std::move(r));
   }
-  rib.merge(added);
+  return added;
 }
 
 IpPrefix cursor_prefix(const json& args) {
@@ -70,23 +74,25 @@ RouterWorker::~RouterWorker() {
 
 Router::Router(const NfInit& init)
     : reclaimer_(init.reclaimer),
+      rcu_(init.rcu),
       worker_count_(init.workers),
       socket_id_(init.socket_id),
       version_([&] {
         RouterConfig c = parse_router_config(init.config);
-        add_to_rib(rib_, init.config.is_object() && init.config.contains("routes")
-                             ? init.config["routes"]
-                             : json::array(),
-                   "/routes", c.interfaces, false);
+        rib_ = parse_routes(init.config.is_object() && init.config.contains("routes")
+                                ? init.config["routes"]
+                                : json::array(),
+                            "/routes", c.interfaces);
         c.routes.clear();
         for (const auto& [prefix, route] : rib_) c.routes.push_back(route);
-        return std::make_unique<RouterVersion>(std::move(c), init.socket_id, 1);
+        return std::make_unique<RouterVersion>(std::move(c), init.socket_id, init.rcu);
       }()) {
   static std::atomic<unsigned> serial{0};
   const std::string prefix = "rtnb" + std::to_string(serial++) + "_";
   const uint32_t size = version_.get()->config.neighbour.size;
   for (unsigned w = 0; w < worker_count_; ++w)
-    workers_.push_back(std::make_unique<RouterWorker>(prefix + std::to_string(w), size, socket_id_));
+    workers_.push_back(
+        std::make_unique<RouterWorker>(prefix + std::to_string(w), size, socket_id_));
 }
 
 Router::~Router() = default;
@@ -95,10 +101,41 @@ void Router::install(RouterConfig config, Rib rib) {
   config.routes.clear();
   config.routes.reserve(rib.size());
   for (const auto& [prefix, route] : rib) config.routes.push_back(route);
-  auto next = std::make_unique<RouterVersion>(std::move(config), socket_id_, generation_ + 1);
+  auto next = std::make_unique<RouterVersion>(std::move(config), socket_id_, rcu_);
   version_.publish(std::move(next), reclaimer_);
   rib_ = std::move(rib);
   ++generation_;
+  ++tables_built_;
+}
+
+void Router::change_routes(Rib added, const std::vector<IpPrefix>& removed) {
+  RouteTable& table = *version_.get()->routes;
+  const bool ipv4 =
+      std::all_of(added.begin(), added.end(), [](const auto& e) { return e.first.family == 4; }) &&
+      std::all_of(removed.begin(), removed.end(), [](const IpPrefix& p) { return p.family == 4; });
+  if (ipv4 && table.in_place4()) {
+    std::vector<const Route*> routes;
+    routes.reserve(added.size() + removed.size());
+    for (const IpPrefix& p : removed) routes.push_back(&rib_.at(p));
+    for (const auto& [prefix, route] : added) routes.push_back(&route);
+    bool done = true;
+    if (!removed.empty())
+      table.delete4(routes);
+    else
+      done = table.add4(routes);
+    if (done) {
+      for (const IpPrefix& p : removed) rib_.erase(p);
+      rib_.merge(added);
+      ++generation_;
+      ++changed_in_place_;
+      return;
+    }
+  }
+  // IPv6, no room left, or no RCU domain: a new version.
+  Rib rib = rib_;
+  for (const IpPrefix& p : removed) rib.erase(p);
+  rib.merge(added);
+  install(version_.get()->config, std::move(rib));
 }
 
 void Router::reconfigure(const json& config) {
@@ -110,19 +147,22 @@ void Router::reconfigure(const json& config) {
                 EINVAL, "/neighbour/size");
   Rib rib;
   if (config.contains("routes")) {
-    add_to_rib(rib, config["routes"], "/routes", next.interfaces, false);
+    rib = parse_routes(config["routes"], "/routes", next.interfaces);
   } else {
     // The routes stay; their interfaces must still exist (by name).
     const auto& old = version_.get()->config.interfaces;
     json list = json::array();
     for (const auto& [prefix, route] : rib_) list.push_back(to_json(route, old));
-    add_to_rib(rib, list, "/routes", next.interfaces, false);
+    rib = parse_routes(list, "/routes", next.interfaces);
   }
   install(std::move(next), std::move(rib));
 }
 
 json Router::config() const {
-  return to_json(version_.get()->config);
+  RouterConfig c = version_.get()->config;
+  c.routes.reserve(rib_.size());
+  for (const auto& [prefix, route] : rib_) c.routes.push_back(route);
+  return to_json(c);
 }
 
 json Router::command(std::string_view name, const json& args) {
@@ -134,23 +174,27 @@ json Router::command(std::string_view name, const json& args) {
   if (name == "neighbours") return list_neighbours(a);
   if (name == "add_routes" || name == "replace_routes") {
     if (!a.contains("routes")) throw Error("router: /routes: is required", EINVAL, "/routes");
-    Rib rib = name == "add_routes" ? rib_ : Rib{};
-    add_to_rib(rib, a["routes"], "/routes", current.interfaces, false);
-    install(current, std::move(rib));
+    if (name == "replace_routes") {
+      install(current, parse_routes(a["routes"], "/routes", current.interfaces));
+    } else {
+      change_routes(parse_routes(a["routes"], "/routes", current.interfaces, rib_), {});
+    }
     return {{"generation", generation_}};
   }
   if (name == "delete_routes") {
     if (!a.contains("prefixes") || !a["prefixes"].is_array())
       throw Error("router: /prefixes: must be an array", EINVAL, "/prefixes");
-    Rib rib = rib_;
     const json& list = a["prefixes"];
+    std::vector<IpPrefix> removed;
+    std::set<IpPrefix> seen;
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string where = "/prefixes/" + std::to_string(i);
       const IpPrefix p = parse_prefix(list[i], where);
-      if (rib.erase(p) == 0)
+      if (rib_.count(p) == 0 || !seen.insert(p).second)
         throw Error("router: " + where + ": no route for " + prefix_text(p), ENOENT, where);
+      removed.push_back(p);
     }
-    install(current, std::move(rib));
+    change_routes({}, removed);
     return {{"generation", generation_}};
   }
   throw Error("router: no command '" + std::string(name) +
@@ -163,9 +207,9 @@ json Router::list_routes(const json& args) const {
   const auto& interfaces = version_.get()->config.interfaces;
   json list = json::array();
   auto it = rib_.lower_bound(cursor_prefix(args));
-  for (; it != rib_.end() && list.size() < limit; ++it) list.push_back(to_json(it->second, interfaces));
-  return {{"routes", list},
-          {"next", it != rib_.end() ? json(prefix_text(it->first)) : json()}};
+  for (; it != rib_.end() && list.size() < limit; ++it)
+    list.push_back(to_json(it->second, interfaces));
+  return {{"routes", list}, {"next", it != rib_.end() ? json(prefix_text(it->first)) : json()}};
 }
 
 json Router::list_neighbours(const json& args) const {
@@ -203,8 +247,10 @@ json Router::list_neighbours(const json& args) const {
               {"interface", name_of(n.key.interface)},
               {"state", state_name(n.state)},
               {"worker", w}};
-    if (n.state == NeighbourState::reachable) e["mac"] = mac_text(n.mac);
-    else e["queued"] = n.queued;
+    if (n.state == NeighbourState::reachable)
+      e["mac"] = mac_text(n.mac);
+    else
+      e["queued"] = n.queued;
     list.push_back(e);
   }
   return {{"neighbours", list}, {"next", pos < total ? json(pos) : json()}};
@@ -224,13 +270,15 @@ json Router::stats() const {
     released += w->released.read();
     expired += w->expired.read();
   }
-  return {{"generation", v.generation},
+  return {{"generation", generation_},
           {"interfaces", v.config.interfaces.size()},
           {"routes",
-           {{"static", v.config.routes.size()},
-            {"ipv4_prefixes", v.routes.prefixes4()},
-            {"ipv6_prefixes", v.routes.prefixes6()},
-            {"next_hop_groups", v.routes.groups()}}},
+           {{"static", rib_.size()},
+            {"ipv4_prefixes", v.routes->prefixes4()},
+            {"ipv6_prefixes", v.routes->prefixes6()},
+            {"next_hop_groups", v.routes->groups()},
+            {"tables_built", tables_built_},
+            {"changed_in_place", changed_in_place_}}},
           {"neighbours",
            {{"active", active},
             {"static", v.statics.size()},

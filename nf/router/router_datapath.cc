@@ -188,12 +188,12 @@ class BatchPass {
     rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - kEthHeader - total));  // padding
     const uint32_t dst = be32(ip + 16);
     if (dst >= 0xe0000000u || dst == 0) return drop(m, RtDrop::local);
-    const uint32_t g = v_.routes.lookup4(dst);
+    const uint32_t g = v_.routes->lookup4(dst);
     if (g == RouteTable::kLocal) return local4(m, in, ip, ihl, total);
     if (ip[8] <= 1) return icmp_error(m, in, 4, kIcmpTimeExceeded, 0, 0, RtDrop::ttl_exceeded);
     if (g == RouteTable::kNoRoute)
       return icmp_error(m, in, 4, kIcmpUnreachable, 0, 0, RtDrop::no_route);
-    const ResolvedHop& hop = pick(v_.routes.group(g), hash4(ip, ihl, total));
+    const ResolvedHop& hop = pick(v_.routes->group(g), hash4(ip, ihl, total));
     const RouterInterface& out = itf(hop.interface);
     if (total > out.mtu) {
       if ((be16(ip + 6) & kIpv4DontFragment) == 0) return drop(m, RtDrop::too_big);
@@ -242,14 +242,14 @@ class BatchPass {
     if (src[0] == 0xff) return drop(m, RtDrop::bad_header);
     if (dst[0] == 0xff) return local6(m, in, ip, payload);
     if (group) return drop(m, RtDrop::not_for_us);
-    const uint32_t g = v_.routes.lookup6(dst);
+    const uint32_t g = v_.routes->lookup6(dst);
     if (g == RouteTable::kLocal) return local6(m, in, ip, payload);
     const auto link_local = [](const uint8_t* a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; };
     if (link_local(src) || link_local(dst)) return drop(m, RtDrop::local);
     if (ip[7] <= 1) return icmp_error(m, in, 6, kIcmp6TimeExceeded, 0, 0, RtDrop::ttl_exceeded);
     if (g == RouteTable::kNoRoute)
       return icmp_error(m, in, 6, kIcmp6Unreachable, 0, 0, RtDrop::no_route);
-    const ResolvedHop& hop = pick(v_.routes.group(g), hash6(ip, payload));
+    const ResolvedHop& hop = pick(v_.routes->group(g), hash6(ip, payload));
     const RouterInterface& out = itf(hop.interface);
     if (40 + payload > out.mtu) return icmp_error(m, in, 6, kIcmp6TooBig, 0, out.mtu, RtDrop::too_big);
     --ip[7];

@@ -1,14 +1,17 @@
-// One immutable version of a router's configuration, as workers see it: the
+// One version of a router's configuration, as workers see it: the
 // interfaces, the route table and the static neighbours. Published with
-// Published<RouterVersion>; replaced whole by every change (reconfigure, a
-// route added or deleted).
+// Published<RouterVersion>; replaced whole by reconfigure, by a change of
+// IPv6 routes and by one the route table has no room for. IPv4 static
+// routes change in place in the current version's table (route_table.h).
 //
-// Thread-safety: immutable after construction; read by any worker.
+// Thread-safety: read by any worker. Immutable after construction but for
+// `routes`, which only the control thread changes, as route_table.h says.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "nf/router/neighbour_table.h"
@@ -18,8 +21,10 @@
 namespace sluice::nf {
 
 struct RouterVersion {
-  RouterVersion(RouterConfig c, int socket_id, uint64_t gen)
-      : config(std::move(c)), routes(config, socket_id), generation(gen) {
+  // The table holds c.routes (the static routes); `config` keeps none.
+  RouterVersion(RouterConfig c, int socket_id, rte_rcu_qsbr* rcu)
+      : routes(std::make_unique<RouteTable>(c, socket_id, rcu)),
+        config(without_routes(std::move(c))) {
     for (const StaticNeighbour& n : config.neighbours) {
       NeighbourKey k;
       k.addr = n.address;
@@ -42,17 +47,23 @@ struct RouterVersion {
   // The static neighbour's MAC, or nullptr.
   const MacAddress* static_neighbour(const NeighbourKey& k) const noexcept {
     if (statics.empty()) return nullptr;
-    auto it = std::lower_bound(statics.begin(), statics.end(), k, [](const auto& e, const auto& key) {
-      return std::memcmp(&e.first, &key, sizeof key) < 0;
-    });
+    auto it = std::lower_bound(
+        statics.begin(), statics.end(), k,
+        [](const auto& e, const auto& key) { return std::memcmp(&e.first, &key, sizeof key) < 0; });
     return it != statics.end() && std::memcmp(&it->first, &k, sizeof k) == 0 ? &it->second
-                                                                              : nullptr;
+                                                                             : nullptr;
   }
 
-  const RouterConfig config;
-  const RouteTable routes;
+  const std::unique_ptr<RouteTable> routes;
+  const RouterConfig config;                                 // without routes
   std::vector<std::pair<NeighbourKey, MacAddress>> statics;  // sorted by key bytes
-  const uint64_t generation;
+
+ private:
+  static RouterConfig without_routes(RouterConfig c) {
+    c.routes.clear();
+    c.routes.shrink_to_fit();
+    return c;
+  }
 };
 
 }  // namespace sluice::nf

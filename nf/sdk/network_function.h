@@ -25,6 +25,8 @@
 // on purpose (std::bad_alloc may escape from control-path calls).
 #pragma once
 
+#include <rte_rcu_qsbr.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -58,6 +60,16 @@ struct NfInit {
   int socket_id;                 // NUMA socket for data-path memory (SOCKET_ID_ANY = -1)
   const nlohmann::json& config;  // the class's JSON configuration
   Reclaimer& reclaimer;          // defers frees past a grace period; outlives the instance
+  // The workers' RCU domain (the one behind `reclaimer`), for DPDK tables
+  // with a QSBR hook of their own (rte_lpm_rcu_qsbr_add, rte_hash_rcu_qsbr_add)
+  // that are changed in place while workers read them. Every thread that
+  // calls process() is registered in it and reports quiescent states only
+  // between process() calls, never inside one. The NF may attach tables to
+  // it and, on the control thread, call rte_rcu_qsbr_start / check /
+  // synchronize; it never registers threads or reports quiescent states.
+  // Outlives the instance. nullptr: the host has none; change data-path
+  // state only by publishing new versions (reclaimer.h).
+  rte_rcu_qsbr* rcu = nullptr;
 };
 
 class NetworkFunction {

@@ -37,7 +37,7 @@
 namespace sluice::nf {
 
 inline constexpr uint32_t kNfPluginMagic = 0x534c4e46;  // "SLNF"
-inline constexpr uint32_t kNfAbiVersion = 2;  // 2: GateOutput::send/hold, command()
+inline constexpr uint32_t kNfAbiVersion = 3;  // 2: GateOutput::send/hold, command(); 3: NfInit::rcu
 inline constexpr uint32_t kDpdkVersion = RTE_VERSION_NUM(RTE_VER_YEAR, RTE_VER_MONTH, 0, 0);
 inline constexpr uint32_t kJsonVersion =
     NLOHMANN_JSON_VERSION_MAJOR * 10000 + NLOHMANN_JSON_VERSION_MINOR * 100;

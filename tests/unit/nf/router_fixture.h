@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/rcu/rcu.h"
 #include "nf/host/nf_registry.h"
 #include "nf/router/router.h"
 #include "tests/support/packet_builder.h"
@@ -42,8 +43,8 @@ struct Sent {
 
 // What one batch came to.
 struct RouterOutput {
-  std::vector<Sent> sent;             // in send order
-  std::map<std::string, int> drops;   // by reason, as the host counted them
+  std::vector<Sent> sent;            // in send order
+  std::map<std::string, int> drops;  // by reason, as the host counted them
   int held = 0;
   int contract_errors = 0;
 
@@ -57,12 +58,15 @@ class RouterFixture : public ::testing::Test {
  protected:
   static constexpr uint64_t kSecond = 1'000'000'000;
 
-  void make(const nlohmann::json& config, unsigned workers = 1) {
+  // `with_rcu` false: the instance gets no RCU domain (NfInit::rcu), so
+  // every route change builds a new version.
+  void make(const nlohmann::json& config, unsigned workers = 1, bool with_rcu = true) {
     router.reset();
     nf::NfInstanceSpec spec;
     spec.name = "r1";
     spec.config = config;
     spec.workers = workers;
+    spec.rcu = with_rcu ? rcu.qsbr() : nullptr;
     router = registry.create("router", spec, reclaimer);
   }
 
@@ -88,7 +92,9 @@ class RouterFixture : public ::testing::Test {
     EXPECT_EQ(r.contract_errors, 0);
     return r;
   }
-  RouterOutput send(const PacketSpec& s, uint16_t in_port) { return run({build_packet(s)}, in_port); }
+  RouterOutput send(const PacketSpec& s, uint16_t in_port) {
+    return run({build_packet(s)}, in_port);
+  }
 
   nlohmann::json command(const char* name, const nlohmann::json& args) {
     return router->command(name, args);
@@ -98,6 +104,9 @@ class RouterFixture : public ::testing::Test {
 
   nf::NfRegistry registry = nf::NfRegistry::with_builtins();
   ImmediateReclaimer reclaimer;
+  // No reader thread is registered: the packets run on the test's thread,
+  // never during a change, so grace periods end at once.
+  Rcu rcu{1};
   std::unique_ptr<nf::NfInstance> router;
   nf::GateOutput out;
   uint64_t now = 1000 * kSecond;
