@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/error.h"
+#include "nf/common/config_json.h"
 
 namespace sluice::nf {
 
@@ -29,17 +30,12 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
-  throw Error("firewall config: " + path + ": " + what, EINVAL, path);
+  config_json::fail("firewall", path, what);
 }
 
 void check_object(const json& j, const std::string& path,
                   std::initializer_list<std::string_view> keys) {
-  if (!j.is_object()) bad(path.empty() ? "/" : path, "must be an object");
-  for (const auto& [key, value] : j.items()) {
-    bool known = false;
-    for (std::string_view k : keys) known = known || k == key;
-    if (!known) bad(path + "/" + key, "unknown key");
-  }
+  config_json::check_object("firewall", j, path, keys);
 }
 
 std::string text(const json& j, const std::string& path) {

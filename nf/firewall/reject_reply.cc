@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nf/common/wire.h"
+
 namespace sluice::nf {
 
 namespace {
@@ -17,15 +19,8 @@ constexpr uint32_t kIcmpQuote6 = 1280 - 40 - 8;  // reply datagram <= IPv6 minim
 constexpr uint32_t kMaxReply = kMaxL2 + 1280;
 constexpr uint8_t kReplyTtl = 64;
 
-// Stores `v` big-endian at `p` (any alignment).
-void put16(uint8_t* p, uint16_t v) {
-  const rte_be16_t be = rte_cpu_to_be_16(v);
-  std::memcpy(p, &be, sizeof be);
-}
-void put32(uint8_t* p, uint32_t v) {
-  const rte_be32_t be = rte_cpu_to_be_32(v);
-  std::memcpy(p, &be, sizeof be);
-}
+using wire::put16;
+using wire::put32;
 
 bool icmp_error(const FirewallPacket& fp) {
   if (!fp.is_icmp()) return false;

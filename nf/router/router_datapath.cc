@@ -10,6 +10,7 @@
 #include <cstring>
 #include <span>
 
+#include "nf/common/wire.h"
 #include "nf/router/router.h"
 #include "nf/router/router_packets.h"
 
@@ -25,17 +26,9 @@ constexpr uint8_t kIcmp6Unreachable = 1, kIcmp6TooBig = 2, kIcmp6TimeExceeded = 
 constexpr uint16_t kIpv4DontFragment = 0x4000, kIpv4MoreFragments = 0x2000,
                    kIpv4Offset = 0x1fff;
 
-uint16_t be16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t be32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
-         static_cast<uint32_t>(p[2]) << 8 | p[3];
-}
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
+using wire::be16;
+using wire::be32;
+using wire::put16;
 
 // RFC 1624 eqn. 3: the checksum at `sum` after a 16-bit word went from `from` to `to`.
 void update_checksum(uint8_t* sum, uint16_t from, uint16_t to) {

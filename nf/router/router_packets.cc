@@ -7,18 +7,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "nf/common/wire.h"
+
 namespace sluice::nf {
 
 namespace {
 
-void put16(uint8_t* p, uint16_t v) {
-  const rte_be16_t be = rte_cpu_to_be_16(v);
-  std::memcpy(p, &be, sizeof be);
-}
-void put32(uint8_t* p, uint32_t v) {
-  const rte_be32_t be = rte_cpu_to_be_32(v);
-  std::memcpy(p, &be, sizeof be);
-}
+using wire::put16;
+using wire::put32;
 
 uint8_t* ethernet(uint8_t* out, const MacAddress& dst, const MacAddress& src, uint16_t type) {
   std::memcpy(out, dst.data(), 6);

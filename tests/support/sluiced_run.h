@@ -18,6 +18,15 @@ inline std::string sluiced_path() {
   return path ? path : "build/dataplane/sluiced";
 }
 
+// "http://ADDR:PORT" of the REST agent, from sluiced's start-up log line
+// "sluiced: REST agent on http://ADDR:PORT/v1"; "" if the log has none.
+inline std::string agent_url(const std::string& log) {
+  const auto at = log.find("REST agent on http://");
+  if (at == std::string::npos) return "";
+  const auto start = at + 14, end = log.find("/v1", at);
+  return end == std::string::npos ? "" : log.substr(start, end - start);
+}
+
 // Names carry `kind` and the test's PID: "/tmp/sluice-<kind>-<pid>-...".
 // `tag` doubles as the run's EAL --file-prefix.
 struct RunFiles {

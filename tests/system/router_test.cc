@@ -60,9 +60,8 @@ class RouterSystemTest : public ::testing::Test {
     ASSERT_TRUE(sluiced_->wait_for("forwarding on", std::chrono::seconds(20))) << sluiced_->log();
     const std::string log = sluiced_->log();
     ASSERT_NE(log.find("NF r1 (router) is nf:1"), std::string::npos) << log;
-    const auto at = log.find("REST agent on http://");
-    ASSERT_NE(at, std::string::npos) << log;
-    url_ = log.substr(at + 14, log.find("/v1", at) - at - 14);
+    url_ = test::agent_url(log);
+    ASSERT_FALSE(url_.empty()) << log;
   }
   void TearDown() override {
     if (sluiced_) {

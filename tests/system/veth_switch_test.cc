@@ -101,11 +101,10 @@ TEST_P(VethSwitchTest, TcpTransferCompletes) {
 TEST_P(VethSwitchTest, RestAgentReportsThePortsCounters) {
   ASSERT_EQ(shell(lab_.exec("h1") + "ping -c 2 -i 0.2 -W 2 10.199.0.2 >/dev/null"), 0);
   const std::string log = switch_->log();
-  const auto at = log.find("REST agent on http://");
-  ASSERT_NE(at, std::string::npos) << log;
-  const std::string base = log.substr(at + 21, log.find('\n', at) - at - 21);
+  const std::string url = test::agent_url(log);
+  ASSERT_FALSE(url.empty()) << log;
   nlohmann::json ports =
-      nlohmann::json::parse(shell_output("curl -sf http://" + base + "/ports"), nullptr, false);
+      nlohmann::json::parse(shell_output("curl -sf " + url + "/v1/ports"), nullptr, false);
   ASSERT_TRUE(ports.is_object() || ports.is_array()) << ports;
   const nlohmann::json& list = ports.is_array() ? ports : ports["ports"];
   ASSERT_EQ(list.size(), 2u) << ports;
