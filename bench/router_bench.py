@@ -724,9 +724,10 @@ def update_case(args, name, commands):
             if static != expected:
                 raise BenchError(f"{name}: {static} routes after batch size {size}, expected {expected}")
         # The steady state again, with no request: is the rate back?
-        t_after = time.time()
-        time.sleep(args.duration + 1.5)
-        after = forwarding_between(os.path.join(ROOT, log_path), t_after + 1, time.time() - 0.5)[0]
+        t0 = time.time() + 1
+        t1 = t0 + args.duration
+        time.sleep(t1 + 1.5 - time.time())  # a stats line at or after t1 (one a second)
+        after = forwarding_between(os.path.join(ROOT, log_path), t0, t1)[0]
         end = agent.router_stats()
         fwd_cpu = run.fwd_cpu()
     except (BenchError, OSError, http.client.HTTPException, KeyboardInterrupt, SystemExit) as e:
