@@ -30,8 +30,8 @@
 // Thread-safety: as NetworkFunction. Each worker owns its neighbour table and
 // an inbox (rte_ring, multi-producer) through which the other workers pass
 // what they learn; the configuration and the routes are an RCU-published
-// RouterVersion, whose IPv4 static routes the control thread changes in
-// place (route_table.h).
+// RouterVersion, whose static routes the control thread changes in place
+// (route_table.h).
 #pragma once
 
 #include <rte_common.h>
@@ -40,6 +40,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -114,15 +115,13 @@ class Router final : public NetworkFunction {
   //                     one has no route -> {"generation"}
   //   "replace_routes"  {"routes": [ROUTE...]}: the whole set, one version
   //   "neighbours"      {"cursor": N?, "limit": N?} -> {"neighbours": [...], "next": N|null}
-  // ROUTE is a "routes" entry of router_config.h. add_routes and
-  // delete_routes of IPv4 routes only change the current route table in
-  // place (one LPM operation per route, no rebuild); each prefix turns to
-  // its new route on its own, so a worker may see part of a batch for a
-  // moment. Any other change (replace_routes, a batch with an IPv6 route,
-  // an IPv4 table without an RCU domain or out of room) builds and
-  // publishes one new version (O(routes)). The reply comes once the change
-  // is made; workers see it at their next batch (the host replies after a
-  // grace period).
+  // ROUTE is a "routes" entry of router_config.h. add_routes,
+  // delete_routes and replace_routes change the current route table in
+  // place (route_table.h: two FIB operations per route that changes, none
+  // for the others, no rebuild), and a batch reaches the workers all at
+  // once. Only a table out of room, or without an RCU domain, is built
+  // again and published as a new version (O(routes)). The reply comes once
+  // the change is made; workers see it at their next batch.
   nlohmann::json command(std::string_view name, const nlohmann::json& args) override;
 
  private:
@@ -130,9 +129,13 @@ class Router final : public NetworkFunction {
 
   // Builds and publishes a version of `config` with the routes of `rib`.
   void install(RouterConfig config, Rib rib);
+  // The route table's change() and the counters, when the table allows.
+  bool change_in_place(std::span<const Route* const> gone, std::span<const Route* const> come);
   // add_routes (`added`, prefixes not in rib_) or delete_routes (`removed`,
   // prefixes in rib_): in place when the table allows, else install().
   void change_routes(Rib added, const std::vector<IpPrefix>& removed);
+  // replace_routes: only the routes that differ change, as change_routes.
+  void replace_routes(Rib next);
   nlohmann::json list_routes(const nlohmann::json& args) const;
   nlohmann::json list_neighbours(const nlohmann::json& args) const;
 

@@ -108,34 +108,53 @@ void Router::install(RouterConfig config, Rib rib) {
   ++tables_built_;
 }
 
-void Router::change_routes(Rib added, const std::vector<IpPrefix>& removed) {
+bool Router::change_in_place(std::span<const Route* const> gone,
+                             std::span<const Route* const> come) {
   RouteTable& table = *version_.get()->routes;
-  const bool ipv4 =
-      std::all_of(added.begin(), added.end(), [](const auto& e) { return e.first.family == 4; }) &&
-      std::all_of(removed.begin(), removed.end(), [](const IpPrefix& p) { return p.family == 4; });
-  if (ipv4 && table.in_place4()) {
-    std::vector<const Route*> routes;
-    routes.reserve(added.size() + removed.size());
-    for (const IpPrefix& p : removed) routes.push_back(&rib_.at(p));
-    for (const auto& [prefix, route] : added) routes.push_back(&route);
-    bool done = true;
-    if (!removed.empty())
-      table.delete4(routes);
-    else
-      done = table.add4(routes);
-    if (done) {
-      for (const IpPrefix& p : removed) rib_.erase(p);
-      rib_.merge(added);
-      ++generation_;
-      ++changed_in_place_;
-      return;
-    }
+  if (!table.in_place() || !table.change(gone, come)) return false;
+  ++generation_;
+  ++changed_in_place_;
+  return true;
+}
+
+void Router::change_routes(Rib added, const std::vector<IpPrefix>& removed) {
+  std::vector<const Route*> gone, come;
+  gone.reserve(removed.size());
+  come.reserve(added.size());
+  for (const IpPrefix& p : removed) gone.push_back(&rib_.at(p));
+  for (const auto& [prefix, route] : added) come.push_back(&route);
+  if (change_in_place(gone, come)) {
+    for (const IpPrefix& p : removed) rib_.erase(p);
+    rib_.merge(added);
+    return;
   }
-  // IPv6, no room left, or no RCU domain: a new version.
   Rib rib = rib_;
   for (const IpPrefix& p : removed) rib.erase(p);
   rib.merge(added);
   install(version_.get()->config, std::move(rib));
+}
+
+void Router::replace_routes(Rib next) {
+  const auto same = [](const Route& a, const Route& b) {
+    return std::equal(a.next_hops.begin(), a.next_hops.end(), b.next_hops.begin(),
+                      b.next_hops.end(), [](const NextHop& x, const NextHop& y) {
+                        return x.interface == y.interface && x.has_gateway == y.has_gateway &&
+                               x.gateway == y.gateway;
+                      });
+  };
+  std::vector<const Route*> gone, come;
+  for (const auto& [prefix, route] : rib_) {
+    auto it = next.find(prefix);
+    if (it == next.end() || !same(route, it->second)) gone.push_back(&route);
+  }
+  for (const auto& [prefix, route] : next) {
+    auto it = rib_.find(prefix);
+    if (it == rib_.end() || !same(route, it->second)) come.push_back(&route);
+  }
+  if (change_in_place(gone, come))
+    rib_ = std::move(next);
+  else
+    install(version_.get()->config, std::move(next));
 }
 
 void Router::reconfigure(const json& config) {
@@ -175,7 +194,7 @@ json Router::command(std::string_view name, const json& args) {
   if (name == "add_routes" || name == "replace_routes") {
     if (!a.contains("routes")) throw Error("router: /routes: is required", EINVAL, "/routes");
     if (name == "replace_routes") {
-      install(current, parse_routes(a["routes"], "/routes", current.interfaces));
+      replace_routes(parse_routes(a["routes"], "/routes", current.interfaces));
     } else {
       change_routes(parse_routes(a["routes"], "/routes", current.interfaces, rib_), {});
     }

@@ -1,5 +1,6 @@
-// The router's data path: one pass over a batch, packet by packet (see
-// router.h for the per-packet semantics), then a few neighbour slots aged.
+// The router's data path: the routes of the batch's destinations looked up
+// at once, then one pass over the batch, packet by packet (see router.h for
+// the per-packet semantics), then a few neighbour slots aged.
 // Headers are read and rewritten in the frame's first (only) segment: a
 // packet in several segments, or shared, is first copied into one.
 #include <netinet/in.h>
@@ -7,6 +8,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 
+#include <array>
 #include <cstring>
 #include <span>
 
@@ -100,12 +102,66 @@ class BatchPass {
   void run(const PacketBatch& batch) noexcept {
     if (batch.count != 0) pool_ = batch.pkts[0]->pool;
     take_inbox();
-    for (uint16_t i = 0; i < batch.count; ++i) packet(batch.pkts[i]);
+    look_up_routes(batch);
+    for (current_ = 0; current_ < batch.count; ++current_) packet(batch.pkts[current_]);
     if (pool_ != nullptr) age_neighbours();
   }
 
  private:
   void drop(rte_mbuf* m, RtDrop why) noexcept { out_.drop(m, reason(why)); }
+
+  // The route of each IPv4 / IPv6 packet's destination, for the whole batch
+  // in one bulk lookup per family (the FIB prefetches, so its cache misses
+  // overlap). Reads the frame's first segment, before any check: route4 /
+  // route6 use a result only for the destination it was looked up for.
+  void look_up_routes(const PacketBatch& batch) noexcept {
+    static_assert(kBurst <= RouteTable::kMaxBulk);
+    uint32_t dst4[kBurst], groups[kBurst];
+    uint8_t dst6[kBurst][16];
+    uint16_t at4[kBurst], at6[kBurst];
+    unsigned n4 = 0, n6 = 0;
+    for (uint16_t i = 0; i < batch.count; ++i) {
+      family_[i] = 0;
+      const rte_mbuf* m = batch.pkts[i];
+      const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+      if (m->data_len < kEthHeader + 4) continue;
+      uint32_t l3 = kEthHeader;
+      uint16_t type = be16(p + 12);
+      if (type == kEthVlan) {
+        type = be16(p + 16);
+        l3 += 4;
+      }
+      if (type == kEthIpv4 && m->data_len >= l3 + 20) {
+        family_[i] = 4;
+        dst4_[i] = dst4[n4] = be32(p + l3 + 16);
+        at4[n4++] = i;
+      } else if (type == kEthIpv6 && m->data_len >= l3 + 40) {
+        family_[i] = 6;
+        std::memcpy(dst6[n6], p + l3 + 24, 16);
+        at6[n6++] = i;
+      }
+    }
+    if (n4 != 0) {
+      v_.routes->lookup4(dst4, groups, n4);
+      for (unsigned k = 0; k < n4; ++k) group_[at4[k]] = groups[k];
+    }
+    if (n6 != 0) {
+      v_.routes->lookup6(dst6, groups, n6);
+      for (unsigned k = 0; k < n6; ++k) {
+        group_[at6[k]] = groups[k];
+        std::memcpy(dst6_[at6[k]], dst6[k], 16);
+      }
+    }
+  }
+  uint32_t route4(uint32_t dst) const noexcept {
+    return family_[current_] == 4 && dst4_[current_] == dst ? group_[current_]
+                                                           : v_.routes->lookup4(dst);
+  }
+  uint32_t route6(const uint8_t* dst) const noexcept {
+    return family_[current_] == 6 && std::memcmp(dst6_[current_], dst, 16) == 0
+               ? group_[current_]
+               : v_.routes->lookup6(dst);
+  }
 
   const RouterInterface& itf(unsigned i) const noexcept { return v_.config.interfaces[i]; }
 
@@ -181,7 +237,7 @@ class BatchPass {
     rte_pktmbuf_trim(m, static_cast<uint16_t>(m->data_len - kEthHeader - total));  // padding
     const uint32_t dst = be32(ip + 16);
     if (dst >= 0xe0000000u || dst == 0) return drop(m, RtDrop::local);
-    const uint32_t g = v_.routes->lookup4(dst);
+    const uint32_t g = route4(dst);
     if (g == RouteTable::kLocal) return local4(m, in, ip, ihl, total);
     if (ip[8] <= 1) return icmp_error(m, in, 4, kIcmpTimeExceeded, 0, 0, RtDrop::ttl_exceeded);
     if (g == RouteTable::kNoRoute)
@@ -235,7 +291,7 @@ class BatchPass {
     if (src[0] == 0xff) return drop(m, RtDrop::bad_header);
     if (dst[0] == 0xff) return local6(m, in, ip, payload);
     if (group) return drop(m, RtDrop::not_for_us);
-    const uint32_t g = v_.routes->lookup6(dst);
+    const uint32_t g = route6(dst);
     if (g == RouteTable::kLocal) return local6(m, in, ip, payload);
     const auto link_local = [](const uint8_t* a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; };
     if (link_local(src) || link_local(dst)) return drop(m, RtDrop::local);
@@ -528,6 +584,11 @@ class BatchPass {
   const BatchContext& ctx_;
   GateOutput& out_;
   rte_mempool* pool_ = nullptr;
+  // look_up_routes' results, by packet: family (0: none), destination, group.
+  uint16_t current_ = 0;
+  std::array<uint8_t, kBurst> family_;
+  std::array<uint32_t, kBurst> dst4_, group_;
+  uint8_t dst6_[kBurst][16];
 };
 
 }  // namespace

@@ -1,8 +1,8 @@
 // One version of a router's configuration, as workers see it: the
 // interfaces, the route table and the static neighbours. Published with
-// Published<RouterVersion>; replaced whole by reconfigure, by a change of
-// IPv6 routes and by one the route table has no room for. IPv4 static
-// routes change in place in the current version's table (route_table.h).
+// Published<RouterVersion>; replaced whole by reconfigure and by a route
+// change the route table has no room for. Static routes change in place in
+// the current version's table (route_table.h).
 //
 // Thread-safety: read by any worker. Immutable after construction but for
 // `routes`, which only the control thread changes, as route_table.h says.
