@@ -321,8 +321,12 @@ class CaseFiles:
             f"{packets} frames in {time.time() - t0:.0f}s")
 
     def router_mb(self):
-        """Hugepage MiB of one router version (tbl24 + tbl8 groups + rules)."""
-        return 64 + self.tbl8 // 1024 + self.routes * (8 if self.family == 4 else 48) // (1 << 20) + 8
+        """Hugepage MiB of one router version: two FIB replicas, each a 64 MiB
+        first level, its tbl8 groups (1 KiB; the IPv6 trie reserves half as
+        many again) and its RIB (two nodes of up to 128 bytes per route, with
+        a quarter more room)."""
+        tbl8 = self.tbl8 * (3 if self.family == 6 else 2) // 2
+        return 2 * (64 + tbl8 // 1024 + self.routes * 5 // 4 * 2 * 128 // (1 << 20)) + 8
 
 
 # --- processes ----------------------------------------------------------------
@@ -664,7 +668,7 @@ def update_case(args, name, commands):
     base = UPDATE_CASES[name]
     files = prepare(base)
     mbufs = files.frames + EXTRA_MBUFS
-    # A change builds the new version before the old one is freed: two at once.
+    # Changes are made in place; room for one version built anew (out of room).
     mem, mem_text = memory_args(int(mbufs * MBUF_KB / 1024) + 2 * files.router_mb() + 64)
     sw = sluiced_cmd(args.sluiced, files, mbufs, mem)
     log_path = f"{OUT}/rt-{name}.sluiced.log"
