@@ -9,9 +9,9 @@ while forwarding (issue 6). See bench/README.md.
 Like scripts/bench and bench/nf_bench.py: a 64-byte UDP pcap is replayed by
 net_pcap (infinite_rx) into one worker core and sent to net_null, once
 through dpdk-testpmd --forward-mode=io (the zero-work baseline) and once
-through sluiced, where the rule "table=0,priority=1,actions=nf:1" hands every
-packet to a router instance that routes it out of port 2 (net_null) to one
-of four gateways (static neighbours: no ARP). Cases:
+through sluiced, where the rule "table=0,priority=1,actions=nf:router" hands
+every packet to a router instance that routes it out of port 2 (net_null) to
+one of four gateways (static neighbours: no ARP). Cases:
 
   v4-1k, v4-100k, v4-1m   1000, 100 000, 1 000 000 random IPv4 routes /8../32;
                           the traffic goes to 1000, ~100 000 and 131 072
@@ -537,9 +537,9 @@ def sluiced_cmd(sluiced, files, mbufs, mem):
 def prepare(name):
     files = CaseFiles(name)
     files.ensure()
-    # --flows is read before the NF exists, so the rule names it by number.
+    # --flows is read after --nf created the instance, so the rule names it.
     with open(files.flows, "w") as f:
-        f.write("table=0,priority=1,actions=nf:1\n")
+        f.write("table=0,priority=1,actions=nf:router\n")
     return files
 
 

@@ -176,6 +176,39 @@ std::string failed_start(const std::vector<std::string>& extra) {
   args.insert(args.end(), extra.begin(), extra.end());
   for (const char* a : {"--", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix"})
     args.push_back(a);
+// A flows file places instances by name: it is parsed after --nf created
+// them. fw2 is nf:2, so the rule must hold 2, not the first instance.
+TEST(SluicedNfStartup, FlowsFileNamesInstances) {
+  RunFiles files{"fwflows"};
+  std::ofstream(files.config) << R"({"default": "allow"})";
+  std::ofstream(files.flows) << "table=0,priority=100,in_port=1,actions=nf:fw2,output:2\n";
+  std::string url;
+  auto sluiced = test::start_sluiced(
+      files,
+      {"--port", "p1=null", "--port", "p2=null", "--nf", "fw1=firewall:" + files.config, "--nf",
+       "fw2=firewall:" + files.config, "--flows", files.flows},
+      url);
+  ASSERT_FALSE(url.empty()) << sluiced->log();
+  EXPECT_NE(sluiced->log().find("sluiced: 1 rules from " + files.flows), std::string::npos)
+      << sluiced->log();
+  const std::string rules =
+      shell_output("curl -sf '" + url + "/v1/tables/0/rules?format=text&counters=false'");
+  EXPECT_EQ(rules, "table=0,priority=100,in_port=1,actions=nf:2,output:2\n") << rules;
+  EXPECT_EQ(sluiced->stop(), 0) << sluiced->log();
+}
+
+TEST(SluicedNfStartup, FlowsFileNamingNoInstanceStopsStartWithItsLine) {
+  const std::string flows = "/tmp/sluice-fwtest-flows-" + std::to_string(getpid()) + ".txt";
+  std::ofstream(flows) << "# comment\ntable=0,priority=100,actions=nf:fw\n";
+  const std::string log = failed_start({"--nf", "fw1=firewall", "--flows", flows});
+  std::remove(flows.c_str());
+  EXPECT_NE(log.find("sluiced: error: flows file " + flows +
+                     ": line 2: column 33: 'nf:fw': no network-function instance named 'fw'"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("forwarding on"), std::string::npos) << log;
+}
+
   args.push_back(files.tag);
   test::Process sluiced(args, files.log);
   for (int i = 0; i < 200 && sluiced.running(); ++i)

@@ -49,7 +49,7 @@ class RouterSystemTest : public ::testing::Test {
         {"name": "b", "port": 2, "mac": "02:00:00:00:02:01",
          "addresses": ["10.2.0.1/24", "2001:db8:2::1/64"]}],
       "routes": [{"prefix": "10.3.0.0/24", "via": "10.2.0.2"}]})";
-    std::ofstream(files_.flows) << "table=0,priority=100,actions=nf:1\n";
+    std::ofstream(files_.flows) << "table=0,priority=100,actions=nf:r1\n";
     sluiced_ = std::make_unique<test::Process>(
         std::vector<std::string>{sluiced_path(), "--port", "veth:" + lab_.outside("a"), "--port",
                                  "veth:" + lab_.outside("b"), "--nf",
