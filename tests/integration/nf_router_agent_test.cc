@@ -1,7 +1,7 @@
 // The router's endpoints over real HTTP against a forwarding datapath:
-// routes added, listed in pages, deleted and replaced, errors that name the
-// field with nothing applied, neighbours, and 501 for an instance that is
-// not a router.
+// routes added, listed in pages, deleted (one, or a batch) and replaced,
+// errors that name the field with nothing applied, neighbours, and 501 for
+// an instance that is not a router.
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/agent/agent_fixture.h"
@@ -83,6 +83,37 @@ TEST_F(RouterAgentTest, ErrorsNameTheFieldAndChangeNothing) {
   ASSERT_EQ(send(verb::post, "/v1/nfs", json::parse(R"({"name": "fw", "class": "firewall"})")).status,
             201u);
   EXPECT_EQ(error(get("/v1/nfs/fw/routes")), "501 not_implemented ");
+}
+
+TEST_F(RouterAgentTest, BatchDeleteRemovesEveryPrefixOrNone) {
+  ASSERT_EQ(send(verb::post, "/v1/nfs/r1/routes",
+                 routes({"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "0.0.0.0/0"}))
+                .status,
+            200u);
+  const json prefixes = {{"prefixes", {"192.0.2.0/24", "0.0.0.0/0", "203.0.113.0/24"}}};
+  const HttpReply deleted = send(verb::post, "/v1/nfs/r1/routes/delete", prefixes);
+  ASSERT_EQ(deleted.status, 200u) << deleted.body;
+  EXPECT_EQ(deleted.json(), json::parse(R"({"generation": 3})")) << "one version for the batch";
+  EXPECT_EQ(get("/v1/nfs/r1/routes").json(), json::parse(R"({"routes": [
+    {"prefix": "198.51.100.0/24", "via": "10.2.0.9", "interface": "wan"}], "next": null})"));
+
+  // The second prefix has no route now (the first still has): nothing is deleted.
+  EXPECT_EQ(error(send(verb::post, "/v1/nfs/r1/routes/delete",
+                       {{"prefixes", json::array({"198.51.100.0/24", "192.0.2.0/24"})}})),
+            "404 not_found /prefixes/1");
+  EXPECT_EQ(error(send(verb::post, "/v1/nfs/r1/routes/delete",
+                       {{"prefixes", json::array({"198.51.100.0/24", "198.51.100.0/24"})}})),
+            "404 not_found /prefixes/1");
+  EXPECT_EQ(error(send(verb::post, "/v1/nfs/r1/routes/delete",
+                       {{"prefixes", json::array({"198.51.100.0/24", "banana"})}})),
+            "422 invalid /prefixes/1");
+  EXPECT_EQ(error(send(verb::post, "/v1/nfs/r1/routes/delete", {{"prefix", "198.51.100.0/24"}})),
+            "422 invalid /prefix");
+  EXPECT_EQ(error(send(verb::post, "/v1/nfs/r1/routes/delete", {{"prefixes", "198.51.100.0/24"}})),
+            "422 invalid /prefixes");
+  EXPECT_EQ(error(call(verb::post, "/v1/nfs/r1/routes/delete", "")), "400 malformed ");
+  EXPECT_EQ(get("/v1/nfs/r1/routes").json()["routes"].size(), 1u) << "nothing applied";
+  EXPECT_EQ(get("/v1/nfs/r1/stats").json()["nf"]["generation"], 3);
 }
 
 TEST_F(RouterAgentTest, NeighboursListsStaticEntries) {
