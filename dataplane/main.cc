@@ -87,6 +87,8 @@ int run(const sluice::SwitchConfig& config) {
     sluice::AgentOptions agent_options;
     agent_options.listen = config.listen;
     agent_options.token = config.token;
+    agent_options.max_body = std::size_t{config.max_body_mib} << 20;
+    agent_options.max_routes_body = std::size_t{config.max_routes_body_mib} << 20;
     agent = std::make_unique<sluice::Agent>(io, agent_options, datapath);
     std::fprintf(stderr, "sluiced: REST agent on http://%s/v1\n", agent->address().c_str());
   }

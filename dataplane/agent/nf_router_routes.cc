@@ -66,9 +66,9 @@ void add_nf_router_routes(Router& router, Datapath& datapath) {
     return Response::json(command(datapath, request, "routes", args));
   });
   router.add(HttpMethod::post, "/v1/nfs/{name}/routes",
-             body_command(datapath, "add_routes", "routes"));
+             body_command(datapath, "add_routes", "routes"), BodyLimit::routes);
   router.add(HttpMethod::put, "/v1/nfs/{name}/routes",
-             body_command(datapath, "replace_routes", "routes"));
+             body_command(datapath, "replace_routes", "routes"), BodyLimit::routes);
   router.add(HttpMethod::delete_, "/v1/nfs/{name}/routes", [&datapath](const Request& request) {
     auto prefix = request.query_value("prefix");
     if (!prefix) throw Error("?prefix: missing (the route to delete)", EINVAL, "?prefix");
@@ -81,7 +81,7 @@ void add_nf_router_routes(Router& router, Datapath& datapath) {
     }
   });
   router.add(HttpMethod::post, "/v1/nfs/{name}/routes/delete",
-             body_command(datapath, "delete_routes", "prefixes"));
+             body_command(datapath, "delete_routes", "prefixes"), BodyLimit::routes);
   router.add(HttpMethod::get, "/v1/nfs/{name}/neighbours", [&datapath](const Request& request) {
     json args = {{"limit", page_limit(request)}};
     if (auto cursor = request.query_value("cursor")) {

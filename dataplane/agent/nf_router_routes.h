@@ -13,6 +13,8 @@
 //                            deletes them, all or nothing
 //   GET    /v1/nfs/{name}/neighbours?cursor=N&limit=M
 //                         -> 200 {"neighbours":[...],"next":N|null}
+// The POST and PUT bodies are held to AgentOptions::max_routes_body (a
+// million routes), not max_body.
 // Route is {"prefix", "via"?, "interface"?} or {"prefix", "next_hops":
 // [{"via"?, "interface"?}...]} (nf/router/router_config.h). A change is
 // published without pausing the workers; the reply comes once it is.
