@@ -203,7 +203,7 @@ TEST(SluicedNfStartup, FlowsFileNamingNoInstanceStopsStartWithItsLine) {
   const std::string log = failed_start({"--nf", "fw1=firewall", "--flows", flows});
   std::remove(flows.c_str());
   EXPECT_NE(log.find("sluiced: error: flows file " + flows +
-                     ": line 2: column 33: 'nf:fw': no network-function instance named 'fw'"),
+                     ": line 2: column 30: 'nf:fw': no network-function instance named 'fw'"),
             std::string::npos)
       << log;
   EXPECT_EQ(log.find("forwarding on"), std::string::npos) << log;
