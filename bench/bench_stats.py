@@ -18,6 +18,9 @@ the first sample at or after WARMUP_S to the last sample. Cycles/packet is
 delta busy_cycles / delta packets summed over workers; FORWARDED_FRACTION is
 delta out tx_packets / delta in rx_packets; TSC_HZ is delta (busy + idle
 cycles) / delta time per worker, to turn testpmd's rate into cycles/packet.
+
+The benchmark scripts import it for the same counters, and for the
+forwarding rate between two moments (port_counters, forwarding_between).
 """
 
 import json
@@ -100,6 +103,35 @@ def summarize(samples, warmup):
     fwd = (b[1] - a[1]) / (b[2] - a[2]) if b[2] > a[2] else 0.0
     hz = (b[5] - a[5]) / seconds
     return f"{seconds:.2f} {mpps:.2f} {cpp:.1f} {fwd:.4f} {hz:.0f}"
+
+
+def port_counters(log_path):
+    """[(time, in rx_packets, out tx_packets)] of every sluiced stats line so far."""
+    samples = []
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            try:
+                s = json.loads(line)
+                ports = {p["name"]: p for p in s["ports"]}
+                samples.append((s["time"], ports["in"]["rx_packets"], ports["out"]["tx_packets"]))
+            except (ValueError, KeyError):
+                continue
+    return samples
+
+
+def forwarding_between(log_path, t0, t1):
+    """(Mpps out, out/in) from the last stats line at or before t0 to the
+    first at or after t1 (sluiced's clock, unix time), or (None, None).
+    sluiced prints them from its main thread, which also serves the REST
+    requests, so a long request delays the next line: the span covers the
+    phase and a little more."""
+    samples = port_counters(log_path)
+    before = [s for s in samples if s[0] <= t0]
+    after = [s for s in samples if s[0] >= t1]
+    if not before or not after or after[0][0] <= before[-1][0]:
+        return None, None
+    (a_t, a_in, a_out), (b_t, b_in, b_out) = before[-1], after[0]
+    return (b_out - a_out) / (b_t - a_t) / 1e6, (b_out - a_out) / max(1, b_in - a_in)
 
 
 def main(argv):

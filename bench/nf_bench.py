@@ -29,18 +29,16 @@ after --warmup. Every process is stopped by PID and its DPDK files removed.
 import argparse
 import json
 import os
-import re
 import shlex
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_stats  # noqa: E402
+import bench_procs  # noqa: E402
+from bench_procs import ROOT, BenchError, Run  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = "bench/out"
 LCORES = "0-1"
 EXTRA_MBUFS = 16384
@@ -75,75 +73,16 @@ def firewall_config(rules, udp_timeout, conntrack):
 
 
 def memory_args(need_mb):
-    hp = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-    free = int(open(hp).read()) if os.path.exists(hp) else 0
-    mounted = any(" hugetlbfs " in line for line in open("/proc/mounts"))
-    if mounted and free * 2 >= need_mb:
-        return ["--in-memory"], f"hugepages (2 MiB, --in-memory, {free} free)"
-    mb = max(2048, need_mb * 3 // 512 * 512 + 512)  # -m 4096 does not hold a 2.4 GB pool
-    return ["--no-huge", "-m", str(mb)], f"no hugepages (--no-huge -m {mb})"
+    return bench_procs.memory_args(need_mb, 3)  # -m 4096 does not hold a 2.4 GB pool
 
 
-def clean_prefix(prefix):
-    subprocess.run(f"rm -f /dev/hugepages/{prefix}map_* ; rm -rf /var/run/dpdk/{prefix}", shell=True)
-
-
-class Run:
-    """One tool, stdout to a log, stopped by PID (SIGINT, then SIGKILL)."""
-
-    def __init__(self, cmd, log_path, prefix):
-        self.prefix, self.log_path = prefix, log_path
-        self.out = open(log_path, "w")
-        self.err = open(log_path + ".err", "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, cwd=ROOT)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
-        self.err.close()
-        clean_prefix(self.prefix)
-
-
-def measure(run, kind, duration, warmup, startup=240, on_window=None):
-    """Waits for a window of `duration` s after `warmup`; "WINDOW MPPS CPP FWD HZ"."""
-    deadline = time.time() + startup + warmup + 3 * duration
-    result = "0 0 - - -"
-    while time.time() < deadline:
-        time.sleep(1)
-        if run.proc.poll() is not None:
-            log(f"{kind} exited early ({run.proc.returncode}); see {run.log_path}.err")
-            break
-        samples = (bench_stats.testpmd_samples if kind == "testpmd" else bench_stats.sluiced_samples)(
-            os.path.join(ROOT, run.log_path))
-        result = bench_stats.summarize(samples, warmup)
-        if on_window and samples and samples[-1][0] >= warmup:
-            on_window()
-            on_window = None
-        if float(result.split()[0]) >= duration:
-            break
-    return result
+def measure(run, kind, duration, warmup, on_window=None):
+    return bench_procs.measure(run, kind, duration, warmup, 240, on_window)
 
 
 def nf_stats(url):
     with urllib.request.urlopen(url + "/v1/nfs/fw/stats", timeout=5) as r:
         return json.load(r)
-
-
-def agent_url(run, timeout=240):
-    err_path = run.log_path + ".err"
-    deadline = time.time() + timeout
-    while time.time() < deadline and run.proc.poll() is None:
-        m = re.search(r"REST agent on (http://[^ ]+)/v1", open(err_path).read())
-        if m:
-            return m.group(1)
-        time.sleep(0.2)
-    return None
 
 
 def main():
@@ -199,7 +138,7 @@ def main():
         log(f"{name}: sluiced with a firewall of {rules} rules, {flows} flows, memory: {mem_text}")
         run = Run(sw, f"{OUT}/nf-{name}.sluiced.log", SW_PREFIX)
         try:
-            url = agent_url(run)
+            url = bench_procs.agent_url(run, 240)
             start = {}
             result = measure(run, "sluiced", args.duration, args.warmup,
                              on_window=lambda: start.update(nf_stats(url)))
@@ -233,4 +172,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BenchError as e:
+        sys.exit(f"nf-bench: error: {e}")

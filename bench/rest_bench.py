@@ -26,12 +26,14 @@ import argparse
 import http.client
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_procs import BenchError, Run, agent_url  # noqa: E402
+from bench_stats import forwarding_between, port_counters  # noqa: E402
 
 STARTUP_TIMEOUT_S = 180
 
@@ -51,6 +53,8 @@ def parse_args():
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.eal = args.eal[1:] if args.eal[:1] == ["--"] else args.eal
+    # sluiced runs from the source tree's root (bench_procs.Run).
+    args.sluiced, args.pcap, args.flows = (os.path.abspath(p) for p in (args.sluiced, args.pcap, args.flows))
     return args
 
 
@@ -69,8 +73,9 @@ def strict_match(i):
 class Agent:
     """One keep-alive connection to sluiced's agent."""
 
-    def __init__(self, host, port):
-        self.conn = http.client.HTTPConnection(host, port, timeout=120)
+    def __init__(self, url):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
 
     def post(self, path, body):
         data = json.dumps(body).encode()
@@ -126,64 +131,32 @@ def percentile(sorted_values, q):
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-def port_counters(log_path):
-    """(time, in rx_packets, out tx_packets) of every stats line so far."""
-    samples = []
-    with open(log_path) as f:
-        for line in f:
-            try:
-                s = json.loads(line)
-                ports = {p["name"]: p for p in s["ports"]}
-                samples.append((s["time"], ports["in"]["rx_packets"], ports["out"]["tx_packets"]))
-            except (ValueError, KeyError):
-                continue
-    return samples
-
-
-def forwarding_between(log_path, t0, t1):
-    """Mpps out and out/in during [t0, t1] (sluiced's clock), from stats lines."""
-    window = [s for s in port_counters(log_path) if t0 <= s[0] <= t1]
-    if len(window) < 2:
-        return None, None
-    (a_t, a_in, a_out), (b_t, b_in, b_out) = window[0], window[-1]
-    return (b_out - a_out) / (b_t - a_t) / 1e6, (b_out - a_out) / max(1, b_in - a_in)
-
-
 def start_sluiced(args, log):
+    """sluiced running, once it prints counters; (Run, agent URL, command)."""
     cmd = [args.sluiced, "--port", f"in=pcap:{args.pcap}", "--port", "out=null",
            "--workers", "1", "--mbufs", str(args.mbufs), "--flows", args.flows,
            "--listen", "127.0.0.1:0", "--stats-interval", "1", "--stats-format", "json",
            "--"] + args.eal
-    err = open(log + ".err", "w")
-    proc = subprocess.Popen(cmd, stdout=open(log, "w"), stderr=err)
+    run = Run(cmd, log)
     deadline = time.time() + STARTUP_TIMEOUT_S
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"sluiced exited ({proc.returncode}); see {log}.err")
-        with open(log + ".err") as f:
-            m = re.search(r"REST agent on http://127\.0\.0\.1:(\d+)/v1", f.read())
-        if m and port_counters(log):
-            return proc, int(m.group(1)), cmd
-        time.sleep(0.2)
-    raise RuntimeError("sluiced did not start in time")
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    try:
+        url = agent_url(run, STARTUP_TIMEOUT_S)
+        while not port_counters(log):
+            if run.proc.poll() is not None or time.time() > deadline:
+                raise BenchError(f"sluiced printed no counters; see {log} and {log}.err")
+            time.sleep(0.2)
+    except BenchError:
+        run.stop()
+        raise
+    return run, url, cmd
 
 
 def main():
     args = parse_args()
     log = args.log or os.path.join(tempfile.mkdtemp(prefix="sluice-rest-bench."), "sluiced.log")
-    proc, port, cmd = start_sluiced(args, log)
+    run, url, cmd = start_sluiced(args, log)
     try:
-        agent = Agent("127.0.0.1", port)
+        agent = Agent(url)
         base_rules = agent.get("/v1/tables")["rule_count"]
         time.sleep(2)  # a few stats lines before the pushes
         clock = lambda: port_counters(log)[-1][0]
@@ -202,7 +175,7 @@ def main():
         after = agent.get("/v1/tables")["rule_count"]
         mpps, out_in = forwarding_between(log, t_start, t_end)
     finally:
-        stop(proc)
+        run.stop()
     if after != base_rules:
         raise RuntimeError(f"{after} rules left, expected {base_rules}")
 
@@ -223,6 +196,6 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (RuntimeError, OSError) as e:
+    except (BenchError, RuntimeError, OSError) as e:
         print(f"rest-bench: error: {e}", file=sys.stderr)
         sys.exit(1)

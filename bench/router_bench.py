@@ -9,9 +9,9 @@ while forwarding (issue 6). See bench/README.md.
 Like scripts/bench and bench/nf_bench.py: a 64-byte UDP pcap is replayed by
 net_pcap (infinite_rx) into one worker core and sent to net_null, once
 through dpdk-testpmd --forward-mode=io (the zero-work baseline) and once
-through sluiced, where the rule "table=0,priority=1,actions=nf:1" hands every
-packet to a router instance that routes it out of port 2 (net_null) to one
-of four gateways (static neighbours: no ARP). Cases:
+through sluiced, where the rule "table=0,priority=1,actions=nf:router" hands
+every packet to a router instance that routes it out of port 2 (net_null) to
+one of four gateways (static neighbours: no ARP). Cases:
 
   v4-1k, v4-100k, v4-1m   1000, 100 000, 1 000 000 random IPv4 routes /8../32;
                           the traffic goes to 1000, ~100 000 and 131 072
@@ -25,10 +25,10 @@ of four gateways (static neighbours: no ARP). Cases:
                           /v1/nfs/router/routes) in batches of 1, 100 and
                           10 000, then deleted (DELETE ?prefix=, one per
                           request), what is left removed by a PUT of the
-                          original table (when it fits the agent's 16 MiB
-                          body limit: not 1M routes); routes/s, request
-                          latency, and the forwarding rate, out/in and the
-                          forwarding thread's CPU % during each phase
+                          original table (within the agent's 256 MiB
+                          route-table body limit: 1M routes too); routes/s,
+                          request latency, and the forwarding rate, out/in and
+                          the forwarding thread's CPU % during each phase
 
 The routes, the router configuration and the pcap are generated here (seeded,
 cached in bench/out/) and checked against a reference longest-prefix match
@@ -46,7 +46,6 @@ import ipaddress
 import json
 import os
 import random
-import re
 import shlex
 import signal
 import statistics
@@ -57,9 +56,10 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_stats  # noqa: E402
+import bench_procs  # noqa: E402
+from bench_procs import ROOT, BenchError, Run, load1  # noqa: E402
+from bench_stats import forwarding_between  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = "bench/out"
 LCORES = "0-1"
 EXTRA_MBUFS = 16384
@@ -110,10 +110,6 @@ BLOCKS6 = [0x200, 0x240, 0x260, 0x280, 0x2A0, 0x2C0]  # top 12 bits: 2000::/12, 
 
 def log(msg):
     print(f"router-bench: {msg}", file=sys.stderr, flush=True)
-
-
-class BenchError(Exception):
-    pass
 
 
 # --- routes and traffic -----------------------------------------------------
@@ -332,115 +328,15 @@ class CaseFiles:
 # --- processes ----------------------------------------------------------------
 
 def memory_args(need_mb):
-    """Real 2 MiB hugepages (--in-memory) when enough are free, else --no-huge."""
-    hp = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-    free = int(open(hp).read()) if os.path.exists(hp) else 0
-    mounted = any(" hugetlbfs " in line for line in open("/proc/mounts"))
-    if mounted and free * 2 >= need_mb:
-        return ["--in-memory"], f"hugepages ({free} free 2 MiB pages, --in-memory)"
-    mb = max(2048, need_mb * 3 // 2 // 512 * 512 + 512)
-    log(f"WARNING: {need_mb} MiB needed, {free} free 2 MiB hugepages: running with --no-huge -m {mb};"
-        " the route lookups then miss the TLB and the numbers are not comparable")
-    return ["--no-huge", "-m", str(mb)], f"no hugepages (--no-huge -m {mb})"
+    return bench_procs.memory_args(need_mb, 1.5, warn=log)
 
 
-def clean_prefix(prefix):
-    subprocess.run(f"rm -f /dev/hugepages/{prefix}map_* ; rm -rf /var/run/dpdk/{prefix}", shell=True)
+def measure(run, kind, duration, warmup, on_window=None):
+    return bench_procs.measure(run, kind, duration, warmup, 600, on_window)
 
 
-def load1():
-    return f"{os.getloadavg()[0]:.2f}"
-
-
-class Run:
-    """One tool, stdout to a log, stopped by PID (SIGINT, then SIGKILL)."""
-
-    running = []
-
-    def __init__(self, cmd, log_path, prefix):
-        self.prefix, self.log_path, self.cmd = prefix, log_path, cmd
-        clean_prefix(prefix)
-        self.load = load1()
-        self.out = open(log_path, "w")
-        self.err = open(log_path + ".err", "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, cwd=ROOT)
-        Run.running.append(self)
-        self.mark()
-
-    def mark(self):
-        """Starts the clock of fwd_cpu() (at the measurement window)."""
-        self.t0, self.ticks0 = time.time(), self.fwd_ticks()
-
-    def fwd_ticks(self):
-        """CPU ticks of every thread but the main one (the forwarding lcore)."""
-        try:
-            pid = self.proc.pid
-            all_ = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            main = open(f"/proc/{pid}/task/{pid}/stat").read().rsplit(")", 1)[1].split()
-            return int(all_[11]) + int(all_[12]) - int(main[11]) - int(main[12])
-        except (OSError, IndexError, ValueError):
-            return None
-
-    def fwd_cpu(self):
-        """CPU % the forwarding thread got since mark() (below ~95 %: shared core)."""
-        t = self.fwd_ticks()
-        if t is None or self.ticks0 is None:
-            return "-"
-        return f"{100 * (t - self.ticks0) / os.sysconf('SC_CLK_TCK') / (time.time() - self.t0):.0f}"
-
-    def stop(self):
-        if self in Run.running:
-            Run.running.remove(self)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=4)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
-        self.err.close()
-        clean_prefix(self.prefix)
-
-    @staticmethod
-    def stop_all():
-        for run in list(Run.running):
-            run.stop()
-
-
-def measure(run, kind, duration, warmup, startup=600, on_window=None):
-    """Waits for a window of `duration` s after `warmup`; "WINDOW MPPS CPP FWD HZ"."""
-    deadline = time.time() + startup + warmup + 3 * duration
-    result = "0 0 - - -"
-    marked = False
-    while time.time() < deadline:
-        time.sleep(1)
-        if run.proc.poll() is not None:
-            raise BenchError(f"{kind} exited early ({run.proc.returncode}); see {run.log_path}.err:\n"
-                             + "".join(open(run.log_path + ".err").readlines()[-5:]))
-        samples = (bench_stats.testpmd_samples if kind == "testpmd" else bench_stats.sluiced_samples)(
-            os.path.join(ROOT, run.log_path))
-        result = bench_stats.summarize(samples, warmup)
-        if samples and samples[-1][0] >= warmup and not marked:
-            run.mark()
-            marked = True
-            if on_window:
-                on_window()
-        if float(result.split()[0]) >= duration:
-            return result
-    raise BenchError(f"{kind}: no {duration:g}s measurement window in time; see {run.log_path}")
-
-
-def agent_url(run, timeout=600):
-    err_path = run.log_path + ".err"
-    deadline = time.time() + timeout
-    while time.time() < deadline and run.proc.poll() is None:
-        m = re.search(r"REST agent on (http://[^ ]+)/v1", open(err_path).read())
-        if m:
-            return m.group(1)
-        time.sleep(0.2)
-    raise BenchError(f"sluiced did not start its agent; see {err_path}:\n"
-                     + "".join(open(err_path).readlines()[-5:]))
+def agent_url(run):
+    return bench_procs.agent_url(run, 600)
 
 
 class Agent:
@@ -463,35 +359,6 @@ class Agent:
 
     def router_stats(self):
         return self.request("GET", "/v1/nfs/router/stats")
-
-
-def port_counters(log_path):
-    """[(time, in rx_packets, out tx_packets)] of every stats line so far."""
-    samples = []
-    with open(log_path, errors="replace") as f:
-        for line in f:
-            try:
-                s = json.loads(line)
-                ports = {p["name"]: p for p in s["ports"]}
-                samples.append((s["time"], ports["in"]["rx_packets"], ports["out"]["tx_packets"]))
-            except (ValueError, KeyError):
-                continue
-    return samples
-
-
-def forwarding_between(log_path, t0, t1):
-    """(Mpps out, out/in) from the last stats line at or before t0 to the
-    first at or after t1 (unix time), or (None, None). sluiced prints them
-    from its main thread, which also serves the REST requests, so a long
-    request delays the next line: the span covers the phase and a little
-    more."""
-    samples = port_counters(log_path)
-    before = [s for s in samples if s[0] <= t0]
-    after = [s for s in samples if s[0] >= t1]
-    if not before or not after or after[0][0] <= before[-1][0]:
-        return None, None
-    (a_t, a_in, a_out), (b_t, b_in, b_out) = before[-1], after[0]
-    return (b_out - a_out) / (b_t - a_t) / 1e6, (b_out - a_out) / max(1, b_in - a_in)
 
 
 def check_routed(name, start, end, routes):
@@ -541,9 +408,9 @@ def sluiced_cmd(sluiced, files, mbufs, mem):
 def prepare(name):
     files = CaseFiles(name)
     files.ensure()
-    # --flows is read before the NF exists, so the rule names it by number.
+    # --flows is read after --nf created the instance, so the rule names it.
     with open(files.flows, "w") as f:
-        f.write("table=0,priority=1,actions=nf:1\n")
+        f.write("table=0,priority=1,actions=nf:router\n")
     return files
 
 
@@ -618,7 +485,7 @@ def update_route(k, family=4):
 
 
 MAX_UPDATE_ROUTES = 65536  # /24s in 10/8
-MAX_BODY = 16 << 20  # the agent's request body limit (413 beyond)
+MAX_BODY = 256 << 20  # the agent's route-table body limit, sluiced --max-routes-body (413 beyond)
 
 
 class Phase:

@@ -5,7 +5,6 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
-#include <optional>
 
 #include "common/error.h"
 #include "dataplane/agent/agent.h"
@@ -43,8 +42,6 @@ void print_stats(const sluice::Datapath& datapath, bool json) {
 }
 
 int run(const sluice::SwitchConfig& config) {
-  std::optional<sluice::Transaction> flows;  // read and checked before anything starts
-  if (!config.flows_file.empty()) flows = sluice::flow_file_transaction(config.flows_file);
   sluice::Eal eal(config.eal_args, pci_devices(config));
   sluice::DatapathOptions options;
   options.workers = config.workers;
@@ -74,8 +71,11 @@ int run(const sluice::SwitchConfig& config) {
     std::fprintf(stderr, "sluiced: NF %s (%s) is nf:%u\n", nf.name.c_str(), nf.class_name.c_str(),
                  datapath.nfs().number_of(nf.name));
   }
-  if (flows) {
-    const auto result = datapath.pipeline().commit(*flows);
+  // Parsed once the instances exist, so that rules may say nf:NAME; still
+  // before the agent and the workers start, so a bad file stops start-up.
+  if (!config.flows_file.empty()) {
+    const auto result =
+        datapath.pipeline().commit(sluice::flow_file_transaction(config.flows_file));
     std::fprintf(stderr, "sluiced: %u rules from %s (generation %llu)\n", result.added,
                  config.flows_file.c_str(), static_cast<unsigned long long>(result.generation));
   }
@@ -87,6 +87,8 @@ int run(const sluice::SwitchConfig& config) {
     sluice::AgentOptions agent_options;
     agent_options.listen = config.listen;
     agent_options.token = config.token;
+    agent_options.max_body = std::size_t{config.max_body_mib} << 20;
+    agent_options.max_routes_body = std::size_t{config.max_routes_body_mib} << 20;
     agent = std::make_unique<sluice::Agent>(io, agent_options, datapath);
     std::fprintf(stderr, "sluiced: REST agent on http://%s/v1\n", agent->address().c_str());
   }

@@ -26,6 +26,7 @@ namespace {
 
 void check_options(const AgentOptions& o) {
   if (o.max_body == 0) throw Error("agent max_body must be positive", EINVAL);
+  if (o.max_routes_body == 0) throw Error("agent max_routes_body must be positive", EINVAL);
   if (o.timeout.count() <= 0) throw Error("agent timeout must be positive", EINVAL);
   if (o.keepalive.count() <= 0) throw Error("agent keepalive must be positive", EINVAL);
   if (o.max_clients == 0) throw Error("agent max_clients must be positive", EINVAL);

@@ -8,9 +8,11 @@
 //
 // Limits: keep-alive connections, at most max_clients at once (more get 503
 // and are closed); a request's headers within 16 KiB (else 431) and its body
-// within max_body (else 413); a request must arrive within `timeout` and a
-// reply be taken within `timeout`, else the connection is closed; idle
-// keep-alive connections are closed after `timeout`.
+// within max_body, or max_routes_body on routes added with BodyLimit::routes
+// (the router NF's route tables), else 413 naming the limit (a Content-Length
+// over it is refused before the body is read); a request must arrive within
+// `timeout` and a reply be taken within `timeout`, else the connection is
+// closed; idle keep-alive connections are closed after `timeout`.
 //
 // Security: with a token, every request needs "Authorization: Bearer TOKEN"
 // (else 401 with WWW-Authenticate). Without a token only loopback addresses
@@ -39,6 +41,7 @@ struct AgentOptions {
   std::string listen = "127.0.0.1:8181";       // see listen_address.h; port 0: any
   std::string token;                           // bearer token; empty: no auth
   std::size_t max_body = 16 << 20;             // request body limit, bytes
+  std::size_t max_routes_body = 256 << 20;     // the same for BodyLimit::routes
   std::chrono::seconds timeout{30};            // per request / reply / idle
   std::size_t max_clients = 64;                // concurrent connections
   std::size_t event_queue = 1024;              // queued events per SSE client
@@ -52,7 +55,7 @@ class Agent {
   // metrics, events and OpenAPI endpoints) and starts accepting; connections
   // are served as the caller runs `io`. Throws sluice::Error (path "--listen"):
   //   - EINVAL: a malformed listen address (listen_address.h), or a zero
-  //     max_body, timeout, keepalive or max_clients
+  //     max_body, max_routes_body, timeout, keepalive or max_clients
   //   - EACCES: a non-loopback address without a token ("refusing to listen
   //     on 0.0.0.0:8181 without a token: pass --token-file ...")
   //   - the bind/listen errno (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...), with a

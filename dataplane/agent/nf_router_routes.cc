@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <string>
 
 #include "common/error.h"
 #include "dataplane/agent/router.h"
@@ -15,13 +16,14 @@ using nlohmann::json;
 constexpr unsigned kDefaultPage = 100;
 constexpr unsigned kMaxPage = 1000;
 
-// {"routes": [...]} and nothing else.
-json routes_body(const Request& request) {
+// {"<key>": ...} and nothing else: {"routes": [...]}, {"prefixes": [...]}.
+json body_of(const Request& request, const std::string& key) {
   json body = request.json();
-  if (!body.is_object()) throw Error("expected an object with \"routes\"", EINVAL, "");
-  for (const auto& [key, value] : body.items())
-    if (key != "routes") throw Error("unknown key \"" + key + "\" (known keys: routes)", EINVAL, "/" + key);
-  if (!body.contains("routes")) throw Error("missing \"routes\"", EINVAL, "/routes");
+  if (!body.is_object()) throw Error("expected an object with \"" + key + "\"", EINVAL, "");
+  for (const auto& [name, value] : body.items())
+    if (name != key)
+      throw Error("unknown key \"" + name + "\" (known keys: " + key + ")", EINVAL, "/" + name);
+  if (!body.contains(key)) throw Error("missing \"" + key + "\"", EINVAL, "/" + key);
   return body;
 }
 
@@ -48,6 +50,13 @@ json command(Datapath& datapath, const Request& request, const char* name, const
   }
 }
 
+// A handler that gives the instance's command `name` the body {"<key>": ...}.
+Handler body_command(Datapath& datapath, const char* name, const char* key) {
+  return [&datapath, name, key](const Request& request) {
+    return Response::json(command(datapath, request, name, body_of(request, key)));
+  };
+}
+
 }  // namespace
 
 void add_nf_router_routes(Router& router, Datapath& datapath) {
@@ -56,12 +65,10 @@ void add_nf_router_routes(Router& router, Datapath& datapath) {
     if (auto cursor = request.query_value("cursor")) args["cursor"] = *cursor;
     return Response::json(command(datapath, request, "routes", args));
   });
-  router.add(HttpMethod::post, "/v1/nfs/{name}/routes", [&datapath](const Request& request) {
-    return Response::json(command(datapath, request, "add_routes", routes_body(request)));
-  });
-  router.add(HttpMethod::put, "/v1/nfs/{name}/routes", [&datapath](const Request& request) {
-    return Response::json(command(datapath, request, "replace_routes", routes_body(request)));
-  });
+  router.add(HttpMethod::post, "/v1/nfs/{name}/routes",
+             body_command(datapath, "add_routes", "routes"), BodyLimit::routes);
+  router.add(HttpMethod::put, "/v1/nfs/{name}/routes",
+             body_command(datapath, "replace_routes", "routes"), BodyLimit::routes);
   router.add(HttpMethod::delete_, "/v1/nfs/{name}/routes", [&datapath](const Request& request) {
     auto prefix = request.query_value("prefix");
     if (!prefix) throw Error("?prefix: missing (the route to delete)", EINVAL, "?prefix");
@@ -73,6 +80,8 @@ void add_nf_router_routes(Router& router, Datapath& datapath) {
       throw;
     }
   });
+  router.add(HttpMethod::post, "/v1/nfs/{name}/routes/delete",
+             body_command(datapath, "delete_routes", "prefixes"), BodyLimit::routes);
   router.add(HttpMethod::get, "/v1/nfs/{name}/neighbours", [&datapath](const Request& request) {
     json args = {{"limit", page_limit(request)}};
     if (auto cursor = request.query_value("cursor")) {

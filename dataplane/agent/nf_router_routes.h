@@ -9,12 +9,17 @@
 //   PUT    /v1/nfs/{name}/routes      {"routes":[Route...]} -> 200 {"generation"}
 //                            replaces the whole set as one version
 //   DELETE /v1/nfs/{name}/routes?prefix=P -> 200 {"generation"}
+//   POST   /v1/nfs/{name}/routes/delete {"prefixes":[P...]} -> 200 {"generation"}
+//                            deletes them, all or nothing
 //   GET    /v1/nfs/{name}/neighbours?cursor=N&limit=M
 //                         -> 200 {"neighbours":[...],"next":N|null}
+// The POST and PUT bodies are held to AgentOptions::max_routes_body (a
+// million routes), not max_body.
 // Route is {"prefix", "via"?, "interface"?} or {"prefix", "next_hops":
 // [{"via"?, "interface"?}...]} (nf/router/router_config.h). A change is
 // published without pausing the workers; the reply comes once it is.
-// Errors: 404 no such instance, or DELETE of a prefix without a route;
+// Errors: 404 no such instance, or a prefix to delete without a route (path
+// ?prefix, or /prefixes/I of the first one, also a prefix given twice);
 // 409 exists (POST of a prefix that has a route, path /routes/I/prefix);
 // 422 invalid (the offending field); 501 not_implemented (the instance is
 // not a router).

@@ -182,11 +182,12 @@ Response Response::error(unsigned status, const std::string& code, const std::st
   return r;
 }
 
-void Router::add(HttpMethod method, const std::string& pattern, Handler handler) {
+void Router::add(HttpMethod method, const std::string& pattern, Handler handler,
+                 BodyLimit body_limit) {
   if (pattern.empty() || pattern.front() != '/') {
     throw Error("route pattern \"" + pattern + "\" must start with '/'", EINVAL);
   }
-  Entry entry{method, pattern, split_path(pattern), 0, std::move(handler)};
+  Entry entry{method, pattern, split_path(pattern), 0, std::move(handler), body_limit};
   std::set<std::string> names;
   for (const std::string& segment : entry.segments) {
     if (segment.empty())
@@ -229,16 +230,31 @@ bool Router::match(const Entry& entry, const std::vector<std::string>& segments,
   return true;
 }
 
+const Router::Entry* Router::best(HttpMethod method,
+                                  const std::vector<std::string>& segments) const {
+  const Entry* found = nullptr;
+  for (const Entry& entry : entries_) {
+    if (entry.method == method && (!found || entry.literals > found->literals) &&
+        match(entry, segments, nullptr)) {
+      found = &entry;
+    }
+  }
+  return found;
+}
+
+BodyLimit Router::body_limit(HttpMethod method, std::string_view path) const {
+  if (path.empty() || path.front() != '/') return BodyLimit::standard;
+  const Entry* entry = best(method, split_path(path));
+  return entry ? entry->body_limit : BodyLimit::standard;
+}
+
 Response Router::handle(Request& request) const {
   const std::vector<std::string> segments = split_path(request.path);
-  const Entry* best = nullptr;
+  const Entry* best = this->best(request.method, segments);
   std::set<std::string> allowed;
   for (const Entry& entry : entries_) {
-    if (!match(entry, segments, nullptr)) continue;
-    allowed.insert(std::string(boost::beast::http::to_string(entry.method)));
-    if (entry.method == request.method && (!best || entry.literals > best->literals)) {
-      best = &entry;
-    }
+    if (match(entry, segments, nullptr))
+      allowed.insert(std::string(boost::beast::http::to_string(entry.method)));
   }
   if (allowed.empty()) {
     return Response::error(404, "not_found", "no resource at " + request.path);

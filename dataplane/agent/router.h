@@ -71,6 +71,11 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// Which limit a route's request body is held to: `standard`
+// (AgentOptions::max_body) or `routes` (AgentOptions::max_routes_body: whole
+// route tables, a million routes being ~48 MB of JSON).
+enum class BodyLimit { standard, routes };
+
 class Router {
  public:
   struct Route {
@@ -82,7 +87,12 @@ class Router {
   // '/', has an empty segment or a malformed "{param}" (empty, unbalanced,
   // repeated name), and EEXIST if the same method and pattern (parameter
   // names ignored) is already routed.
-  void add(HttpMethod method, const std::string& pattern, Handler handler);
+  void add(HttpMethod method, const std::string& pattern, Handler handler,
+           BodyLimit body_limit = BodyLimit::standard);
+
+  // The body limit of the route `method` on `path` (decoded, no query) would
+  // reach; `standard` when none would. Never throws.
+  BodyLimit body_limit(HttpMethod method, std::string_view path) const;
 
   // Routes `request` (whose path and query are already split and decoded) and
   // returns the handler's response, or: 404 not_found for an unknown path,
@@ -101,9 +111,12 @@ class Router {
     std::vector<std::string> segments;  // "{x}" kept as is
     unsigned literals;
     Handler handler;
+    BodyLimit body_limit;
   };
   static bool match(const Entry& entry, const std::vector<std::string>& segments,
                     std::map<std::string, std::string>* params);
+  // The most literal route for `method` that matches `segments`, or nullptr.
+  const Entry* best(HttpMethod method, const std::vector<std::string>& segments) const;
 
   std::vector<Entry> entries_;
 };

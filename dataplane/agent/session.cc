@@ -1,11 +1,16 @@
 #include "dataplane/agent/session.h"
 
+#include <algorithm>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 #include "dataplane/agent/agent_state.h"
@@ -24,6 +29,11 @@ constexpr const char* kServer = "sluiced/" SLUICE_VERSION;
 
 bool is_http_parse_error(const error_code& error) {
   return error.category() == http::make_error_code(http::error::bad_target).category();
+}
+
+std::string mib_text(std::size_t bytes) {
+  return bytes % (1 << 20) == 0 ? std::to_string(bytes >> 20) + " MiB"
+                                : std::to_string(bytes) + " bytes";
 }
 
 }  // namespace
@@ -62,15 +72,36 @@ void Session::close() {
 void Session::do_read() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
-  parser_->body_limit(state_->options.max_body);
+  // The largest limit until the header says which route the body is for.
+  parser_->body_limit(std::max(state_->options.max_body, state_->options.max_routes_body));
   stream_.expires_after(state_->options.timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](error_code error, std::size_t) { self->on_header(error); });
 }
 
+BodyLimit Session::body_limit() const {
+  const auto& header = parser_->get();
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  try {
+    split_target(std::string_view(header.target().data(), header.target().size()), path, query);
+  } catch (const Error&) {
+    return BodyLimit::standard;  // refused as malformed once read
+  }
+  return state_->router.body_limit(header.method(), path);
+}
+
+std::size_t Session::bytes(BodyLimit limit) const {
+  return limit == BodyLimit::routes ? state_->options.max_routes_body : state_->options.max_body;
+}
+
 void Session::on_header(error_code error) {
   if (error || closed_ || state_->closed) return on_read(error);
+  const std::size_t limit = bytes(body_limit());
+  if (const auto length = parser_->content_length(); length && *length > limit)
+    return on_read(http::error::body_limit);
+  parser_->body_limit(limit);  // no body octet is parsed yet
   auto read_body = [self = shared_from_this()](error_code error, std::size_t) {
     if (error) return self->on_read(error);
     http::async_read(self->stream_, self->buffer_, *self->parser_,
@@ -90,9 +121,14 @@ void Session::on_header(error_code error) {
 void Session::on_read(error_code error) {
   if (closed_ || state_->closed) return;
   if (error == http::error::body_limit) {
+    const BodyLimit limit = body_limit();
+    const auto& header = parser_->get();
     return send(Response::error(413, "too_large",
-                                "the request body is larger than " +
-                                    std::to_string(state_->options.max_body) + " bytes"),
+                                "the request body is larger than " + mib_text(bytes(limit)) +
+                                    ", the limit for " + std::string(header.method_string()) + " " +
+                                    std::string(header.target().substr(0, 200)) +
+                                    (limit == BodyLimit::routes ? " (sluiced --max-routes-body)"
+                                                                : " (sluiced --max-body)")),
                 false);
   }
   if (error == http::error::header_limit) {

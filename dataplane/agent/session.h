@@ -42,6 +42,10 @@ class Session : public std::enable_shared_from_this<Session> {
   using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
   void do_read();
+  // Which limit holds the body of the request whose header was read, and
+  // how many bytes that is (AgentOptions::max_body or max_routes_body).
+  BodyLimit body_limit() const;
+  std::size_t bytes(BodyLimit limit) const;
   void on_header(boost::system::error_code error);
   void on_read(boost::system::error_code error);
   Response respond(HttpRequest& message);

@@ -27,6 +27,7 @@ constexpr Range kMacAging{1, 86400, false};
 constexpr Range kStatsInterval{0, 86400, true};
 constexpr Range kMbufs{1024, 16777216, true};
 constexpr Range kNfNumber{1, 255, false};
+constexpr Range kBodyMib{1, 4096, false};
 
 std::string range_text(const Range& r) {
   std::string span = "from " + std::to_string(r.min) + " to " + std::to_string(r.max);
@@ -239,10 +240,14 @@ const char* switch_usage() {
          "      --flows FILE              flow table to load at start\n"
          "      --nf-plugin DIR           load every NF plugin (*.so) in DIR\n"
          "      --nf NAME=CLASS[:FILE]    create NF instance NAME of CLASS configured by the\n"
-         "                                JSON in FILE (rules place it with nf:NUMBER)\n"
+         "                                JSON in FILE (rules, --flows too, place it with\n"
+         "                                nf:NAME or nf:NUMBER)\n"
          "      --listen ADDR:PORT        REST agent address (default 127.0.0.1:8181; none: off)\n"
          "      --token-file FILE         bearer token the REST agent requires (needed off\n"
          "                                loopback)\n"
+         "      --max-body MIB            REST request body limit (default 16)\n"
+         "      --max-routes-body MIB     the same for NF route tables (default 256: a\n"
+         "                                million routes)\n"
          "  -h, --help                    print this help and exit\n"
          "  -V, --version                 print the version and exit\n";
 }
@@ -287,6 +292,10 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
       result.listen = json_string(value, path);
     } else if (key == "token_file") {
       result.token_file = json_string(value, path);
+    } else if (key == "max_body") {
+      result.max_body_mib = json_unsigned(value, path, kBodyMib);
+    } else if (key == "max_routes_body") {
+      result.max_routes_body_mib = json_unsigned(value, path, kBodyMib);
     } else if (key == "nf_plugins") {
       if (!value.is_array())
         fail_at(path, std::string("expected an array of strings, got ") + value.type_name());
@@ -306,7 +315,8 @@ void apply_config_json(const std::string& json_text, SwitchConfig& config) {
     } else {
       fail_at(path,
               "unknown key (known keys: ports, workers, mac_aging, stats_interval, stats_format, "
-              "mbufs, keep_offloads, flows, listen, token_file, eal, nf_plugins, nfs)");
+              "mbufs, keep_offloads, flows, listen, token_file, max_body, max_routes_body, eal, "
+              "nf_plugins, nfs)");
     }
   }
   config = std::move(result);
@@ -334,7 +344,8 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
       {"--eal", 0, true},          {"--mac-aging", 0, true},      {"--stats-interval", 0, true},
       {"--mbufs", 0, true},        {"--keep-offloads", 0, false}, {"--flows", 0, true},
       {"--stats-format", 0, true}, {"--listen", 0, true},         {"--token-file", 0, true},
-      {"--nf-plugin", 0, true},    {"--nf", 0, true},
+      {"--nf-plugin", 0, true},    {"--nf", 0, true},             {"--max-body", 0, true},
+      {"--max-routes-body", 0, true},
   };
 
   std::vector<std::pair<std::string, PortSpec>> cli_ports;
@@ -342,7 +353,7 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
   std::vector<std::string> cli_nf_plugins;
   std::vector<NfSpec> cli_nfs;
   std::optional<std::string> config_file;
-  std::optional<unsigned> workers, mac_aging, stats_interval, mbufs;
+  std::optional<unsigned> workers, mac_aging, stats_interval, mbufs, max_body, max_routes_body;
   std::optional<std::string> flows, listen, token_file;
   bool keep_offloads = false;
   std::optional<bool> stats_json;
@@ -417,6 +428,10 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
     } else if (flag_name == "--token-file") {
       if (value->empty()) fail_at(flag_name, "needs a file name");
       token_file = *value;
+    } else if (flag_name == "--max-body") {
+      max_body = flag_unsigned(flag_name, *value, kBodyMib);
+    } else if (flag_name == "--max-routes-body") {
+      max_routes_body = flag_unsigned(flag_name, *value, kBodyMib);
     }
   }
 
@@ -442,6 +457,8 @@ SwitchConfig parse_switch_config(int argc, const char* const* argv) {
   if (stats_json) config.stats_json = *stats_json;
   if (listen) config.listen = *listen;
   if (token_file) config.token_file = *token_file;
+  if (max_body) config.max_body_mib = *max_body;
+  if (max_routes_body) config.max_routes_body_mib = *max_routes_body;
   if (!config.token_file.empty()) {
     std::string token = read_file(config.token_file, "token file", "--token-file");
     token.erase(token.find_last_not_of(" \t\r\n") + 1);

@@ -27,6 +27,10 @@
 //                              an empty file is an error
 //         --stats-format text|json  print those counters as a table (default) or
 //                              as one JSON object per line
+//         --max-body MIB       REST request body limit, 1..4096 MiB (default 16)
+//         --max-routes-body MIB  the same for the router NF's route-table
+//                              endpoints, 1..4096 MiB (default 256: 1M routes
+//                              are ~48 MB of JSON)
 //     -h, --help               print usage and exit
 //     -V, --version            print version and exit
 // Values are given as "--flag VALUE" or "--flag=VALUE" (long flags), and as
@@ -37,7 +41,8 @@
 //   { "ports": ["veth:sw-a", {"name": "uplink", "spec": "pci:0000:03:00.0"}],
 //     "workers": 1, "mac_aging": 300, "stats_interval": 0, "mbufs": 16384,
 //     "stats_format": "text", "keep_offloads": false, "flows": "rules.txt", "listen":
-//     "127.0.0.1:8181", "token_file": "/etc/sluice/token", "eal": ["-l", "0-1"],
+//     "127.0.0.1:8181", "token_file": "/etc/sluice/token", "max_body": 16,
+//     "max_routes_body": 256, "eal": ["-l", "0-1"],
 //     "nf_plugins": ["/usr/lib/sluice/nf"],
 //     "nfs": [{"name": "fw", "class": "firewall", "number": 1, "config": {...}}] }
 // Every key is optional; the value ranges are those of the flags. A port
@@ -78,7 +83,9 @@ struct SwitchConfig {
   std::vector<NfSpec> nfs;
   std::string listen = "127.0.0.1:8181";  // REST agent; "none" turns it off
   std::string token_file;
-  std::string token;  // read from token_file, trailing blanks removed
+  std::string token;                   // read from token_file, trailing blanks removed
+  unsigned max_body_mib = 16;          // REST request bodies
+  unsigned max_routes_body_mib = 256;  // ... on NF route-table endpoints
   bool show_help = false;
   bool show_version = false;
 };

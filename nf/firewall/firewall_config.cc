@@ -76,18 +76,9 @@ Prefix prefix(const json& j, const std::string& path, uint8_t& family) {
     family = 6;
   else
     bad(path, "'" + s + "' is not an IPv4 or IPv6 address or prefix");
-  const unsigned max = family == 4 ? 32 : 128;
-  unsigned len = max;
-  if (slash != std::string::npos) {
-    const std::string bits = s.substr(slash + 1);
-    if (bits.empty() || bits.size() > 3 ||
-        bits.find_first_not_of("0123456789") != std::string::npos || std::stoul(bits) > max)
-      bad(path, "prefix length of '" + s + "' must be 0 to " + std::to_string(max));
-    len = static_cast<unsigned>(std::stoul(bits));
-  }
-  p.len = static_cast<uint8_t>(len);
-  for (unsigned bit = len; bit < 128; ++bit)
-    p.addr[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  p.len = static_cast<uint8_t>(
+      config_json::prefix_length("firewall", s, slash, family == 4 ? 32 : 128, path));
+  config_json::clear_host_bits(p.addr, p.len);
   return p;
 }
 

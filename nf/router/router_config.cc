@@ -102,19 +102,10 @@ IpPrefix prefix(const json& j, const std::string& path, IpAddress* host = nullpt
   const auto slash = s.find('/');
   IpPrefix p;
   p.addr = address(s.substr(0, slash), path, p.family);
-  const unsigned max = p.family == 4 ? 32 : 128;
-  unsigned len = max;
-  if (slash != std::string::npos) {
-    const std::string bits = s.substr(slash + 1);
-    if (bits.empty() || bits.size() > 3 ||
-        bits.find_first_not_of("0123456789") != std::string::npos || std::stoul(bits) > max)
-      bad(path, "prefix length of '" + s + "' must be 0 to " + std::to_string(max));
-    len = static_cast<unsigned>(std::stoul(bits));
-  }
+  p.len = static_cast<uint8_t>(
+      config_json::prefix_length("router", s, slash, p.family == 4 ? 32 : 128, path));
   if (host != nullptr) *host = p.addr;
-  p.len = static_cast<uint8_t>(len);
-  for (unsigned bit = len; bit < 128; ++bit)
-    p.addr[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  config_json::clear_host_bits(p.addr, p.len);
   return p;
 }
 

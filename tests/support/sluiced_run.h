@@ -1,14 +1,20 @@
-// Test support for system tests that start sluiced: where its binary is, and
+// Test support for system tests that start sluiced: where its binary is,
 // the files of one run (an NF config, a flow file, the log, the EAL runtime
-// directory), all removed on destruction, so also when an assertion fails.
+// directory), all removed on destruction, so also when an assertion fails,
+// and sluiced started as those tests run it.
 #pragma once
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "tests/support/netns_lab.h"
 
 namespace sluice::test {
 
@@ -44,5 +50,33 @@ struct RunFiles {
   const std::string flows = "/tmp/" + tag + "-flows.txt";
   const std::string log = "/tmp/" + tag + ".log";
 };
+
+// sluiced's argv: sluiced_path(), `args` (ports, --nf, --flows, --listen,
+// ...), then EAL on lcores 0-1 without hugepages or PCI scan, in
+// `memory_mb` MB, with the run's tag as --file-prefix.
+inline std::vector<std::string> sluiced_argv(const RunFiles& files,
+                                             const std::vector<std::string>& args,
+                                             unsigned memory_mb = 512) {
+  std::vector<std::string> argv{sluiced_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  for (const char* a : {"--", "-l", "0-1", "--no-huge", "--no-pci", "-m"}) argv.push_back(a);
+  argv.push_back(std::to_string(memory_mb));
+  argv.push_back("--file-prefix");
+  argv.push_back(files.tag);
+  return argv;
+}
+
+// Starts sluiced_argv(files, args + "--listen 127.0.0.1:0"), its output in
+// files.log, and waits up to 20 s for "forwarding on". Returns the process
+// and sets `url` to its agent's "http://ADDR:PORT", or to "" when sluiced
+// did not get that far (its log() says why).
+inline std::unique_ptr<Process> start_sluiced(const RunFiles& files, std::vector<std::string> args,
+                                              std::string& url, unsigned memory_mb = 512) {
+  args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+  auto sluiced = std::make_unique<Process>(sluiced_argv(files, args, memory_mb), files.log);
+  url =
+      sluiced->wait_for("forwarding on", std::chrono::seconds(20)) ? agent_url(sluiced->log()) : "";
+  return sluiced;
+}
 
 }  // namespace sluice::test

@@ -24,7 +24,6 @@ using test::shell;
 using test::shell_output;
 
 using test::RunFiles;
-using test::sluiced_path;
 
 class FirewallSystemTest : public ::testing::Test {
  protected:
@@ -41,18 +40,14 @@ class FirewallSystemTest : public ::testing::Test {
       ]})";
     std::ofstream(files_.flows) << "table=0,priority=100,in_port=1,actions=nf:1,output:2\n"
                                    "table=0,priority=100,in_port=2,actions=nf:1,output:1\n";
-    sluiced_ = std::make_unique<test::Process>(
-        std::vector<std::string>{sluiced_path(), "--port", "veth:" + lab_.outside("a"), "--port",
-                                 "veth:" + lab_.outside("b"), "--nf",
-                                 "fw=firewall:" + files_.config, "--flows", files_.flows,
-                                 "--listen", "127.0.0.1:0", "--", "-l", "0-1", "--no-huge", "-m",
-                                 "512", "--file-prefix", files_.tag},
-        files_.log);
-    ASSERT_TRUE(sluiced_->wait_for("forwarding on", std::chrono::seconds(20))) << sluiced_->log();
-    const std::string log = sluiced_->log();
-    ASSERT_NE(log.find("NF fw (firewall) is nf:1"), std::string::npos) << log;
-    url_ = test::agent_url(log);
-    ASSERT_FALSE(url_.empty()) << log;
+    sluiced_ = test::start_sluiced(
+        files_,
+        {"--port", "veth:" + lab_.outside("a"), "--port", "veth:" + lab_.outside("b"), "--nf",
+         "fw=firewall:" + files_.config, "--flows", files_.flows},
+        url_);
+    ASSERT_FALSE(url_.empty()) << sluiced_->log();
+    ASSERT_NE(sluiced_->log().find("NF fw (firewall) is nf:1"), std::string::npos)
+        << sluiced_->log();
   }
   void TearDown() override {
     if (sluiced_) {
@@ -172,16 +167,46 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
 // Start-up errors name what to fix, and nothing is left running.
 std::string failed_start(const std::vector<std::string>& extra) {
   RunFiles files{"fwtest"};
-  std::vector<std::string> args{sluiced_path(), "--port", "p1=null", "--listen", "none"};
+  std::vector<std::string> args{"--port", "p1=null", "--listen", "none"};
   args.insert(args.end(), extra.begin(), extra.end());
-  for (const char* a : {"--", "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--file-prefix"})
-    args.push_back(a);
-  args.push_back(files.tag);
-  test::Process sluiced(args, files.log);
+  test::Process sluiced(test::sluiced_argv(files, args), files.log);
   for (int i = 0; i < 200 && sluiced.running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(sluiced.stop(), 1) << sluiced.log();
   return sluiced.log();
+}
+
+// A flows file places instances by name: it is parsed after --nf created
+// them. fw2 is nf:2, so the rule must hold 2, not the first instance.
+TEST(SluicedNfStartup, FlowsFileNamesInstances) {
+  RunFiles files{"fwflows"};
+  std::ofstream(files.config) << R"({"default": "allow"})";
+  std::ofstream(files.flows) << "table=0,priority=100,in_port=1,actions=nf:fw2,output:2\n";
+  std::string url;
+  auto sluiced = test::start_sluiced(
+      files,
+      {"--port", "p1=null", "--port", "p2=null", "--nf", "fw1=firewall:" + files.config, "--nf",
+       "fw2=firewall:" + files.config, "--flows", files.flows},
+      url);
+  ASSERT_FALSE(url.empty()) << sluiced->log();
+  EXPECT_NE(sluiced->log().find("sluiced: 1 rules from " + files.flows), std::string::npos)
+      << sluiced->log();
+  const std::string rules =
+      shell_output("curl -sf '" + url + "/v1/tables/0/rules?format=text&counters=false'");
+  EXPECT_EQ(rules, "table=0,priority=100,in_port=1,actions=nf:2,output:2\n") << rules;
+  EXPECT_EQ(sluiced->stop(), 0) << sluiced->log();
+}
+
+TEST(SluicedNfStartup, FlowsFileNamingNoInstanceStopsStartWithItsLine) {
+  const std::string flows = "/tmp/sluice-fwtest-flows-" + std::to_string(getpid()) + ".txt";
+  std::ofstream(flows) << "# comment\ntable=0,priority=100,actions=nf:fw\n";
+  const std::string log = failed_start({"--nf", "fw1=firewall", "--flows", flows});
+  std::remove(flows.c_str());
+  EXPECT_NE(log.find("sluiced: error: flows file " + flows +
+                     ": line 2: column 30: 'nf:fw': no network-function instance named 'fw'"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("forwarding on"), std::string::npos) << log;
 }
 
 TEST(SluicedNfStartup, PluginOfAnotherAbiIsRefusedBeforeItRuns) {

@@ -26,7 +26,6 @@ using test::shell;
 using test::shell_output;
 
 using test::RunFiles;
-using test::sluiced_path;
 
 class RouterSystemTest : public ::testing::Test {
  protected:
@@ -49,19 +48,14 @@ class RouterSystemTest : public ::testing::Test {
         {"name": "b", "port": 2, "mac": "02:00:00:00:02:01",
          "addresses": ["10.2.0.1/24", "2001:db8:2::1/64"]}],
       "routes": [{"prefix": "10.3.0.0/24", "via": "10.2.0.2"}]})";
-    std::ofstream(files_.flows) << "table=0,priority=100,actions=nf:1\n";
-    sluiced_ = std::make_unique<test::Process>(
-        std::vector<std::string>{sluiced_path(), "--port", "veth:" + lab_.outside("a"), "--port",
-                                 "veth:" + lab_.outside("b"), "--nf",
-                                 "r1=router:" + files_.config, "--flows", files_.flows,
-                                 "--listen", "127.0.0.1:0", "--", "-l", "0-1", "--no-huge", "-m",
-                                 "1024", "--file-prefix", files_.tag},
-        files_.log);
-    ASSERT_TRUE(sluiced_->wait_for("forwarding on", std::chrono::seconds(20))) << sluiced_->log();
-    const std::string log = sluiced_->log();
-    ASSERT_NE(log.find("NF r1 (router) is nf:1"), std::string::npos) << log;
-    url_ = test::agent_url(log);
-    ASSERT_FALSE(url_.empty()) << log;
+    std::ofstream(files_.flows) << "table=0,priority=100,actions=nf:r1\n";
+    sluiced_ = test::start_sluiced(files_,
+                                   {"--port", "veth:" + lab_.outside("a"), "--port",
+                                    "veth:" + lab_.outside("b"), "--nf", "r1=router:" + files_.config,
+                                    "--flows", files_.flows},
+                                   url_, 1024);
+    ASSERT_FALSE(url_.empty()) << sluiced_->log();
+    ASSERT_NE(sluiced_->log().find("NF r1 (router) is nf:1"), std::string::npos) << sluiced_->log();
   }
   void TearDown() override {
     if (sluiced_) {

@@ -293,8 +293,8 @@ TEST_F(ConfigJson, GoodDocument) {
 TEST_F(ConfigJson, UnknownKeys) {
   expect_json_error(R"({"workers": 1, "colour": "red"})",
                     "/colour: unknown key (known keys: ports, workers, mac_aging, stats_interval, "
-                    "stats_format, mbufs, keep_offloads, flows, listen, token_file, eal, nf_plugins, "
-                    "nfs)",
+                    "stats_format, mbufs, keep_offloads, flows, listen, token_file, max_body, "
+                    "max_routes_body, eal, nf_plugins, nfs)",
                     "/colour");
   expect_json_error(R"({"ports": [{"spec": "null", "nam": "x"}]})",
                     "/ports/0/nam: unknown key (known keys: name, spec)", "/ports/0/nam");
@@ -432,6 +432,23 @@ TEST(SwitchConfigAgent, ListenDefaultsToLoopbackAndCanBeTurnedOff) {
   EXPECT_EQ(parse({"--listen", "none"}).listen, "none");
   EXPECT_EQ(parse({"--listen=0.0.0.0:9000"}).listen, "0.0.0.0:9000");
   expect_error([] { parse({"--listen="}); }, "--listen: needs ADDRESS:PORT or none", "--listen");
+}
+
+TEST(SwitchConfigAgent, BodyLimitsInMib) {
+  const SwitchConfig defaults = parse({});
+  EXPECT_EQ(defaults.max_body_mib, 16u);
+  EXPECT_EQ(defaults.max_routes_body_mib, 256u);
+  const SwitchConfig c = parse({"--max-body", "32", "--max-routes-body=1024"});
+  EXPECT_EQ(c.max_body_mib, 32u);
+  EXPECT_EQ(c.max_routes_body_mib, 1024u);
+  expect_error([] { parse({"--max-routes-body", "0"}); },
+               "--max-routes-body: must be from 1 to 4096, got 0", "--max-routes-body");
+  SwitchConfig j;
+  apply_config_json(R"({"max_body": 8, "max_routes_body": 512})", j);
+  EXPECT_EQ(j.max_body_mib, 8u);
+  EXPECT_EQ(j.max_routes_body_mib, 512u);
+  expect_error([&] { apply_config_json(R"({"max_body": 5000})", j); },
+               "/max_body: must be from 1 to 4096, got 5000", "/max_body");
 }
 
 TEST(SwitchConfigAgent, TokenFileIsReadAndTrimmed) {
