@@ -426,7 +426,8 @@ def forwarding_case(args, name, commands):
     mem, mem_text = memory_args(int(mbufs * MBUF_KB / 1024) + files.router_mb() + 64)
     tpmd = testpmd_cmd(files.pcap, mbufs, mem)
     sw = sluiced_cmd(args.sluiced, files, mbufs, mem)
-    cols = {k: [] for k in ("t_mpps", "s_mpps", "cpp", "nf_cpp", "t_cpu", "s_cpu", "t_load", "s_load")}
+    cols = {k: [] for k in ("t_mpps", "s_mpps", "cpp", "nf_cpp", "t_cpu", "s_cpu", "t_load", "s_load",
+                            "start")}
     drops, routed = "-", "-"
     for r in range(1, args.repeat + 1):
         log(f"{name}: run {r}/{args.repeat}: testpmd io, {files.frames} frames, memory: {mem_text}, "
@@ -441,9 +442,12 @@ def forwarding_case(args, name, commands):
         cols["t_load"].append(run.load)
 
         log(f"{name}: run {r}/{args.repeat}: sluiced with a router of {files.routes} routes, load {load1()}")
+        started = time.time()
         run = Run(sw, f"{OUT}/rt-{name}.sluiced.log", SW_PREFIX)
         try:
+            # The agent starts once the router holds its routes.
             agent = Agent(agent_url(run))
+            cols["start"].append(f"{time.time() - started:.1f}")
             start = {}
             result = measure(run, "sluiced", args.duration, args.warmup,
                              on_window=lambda: start.update(agent.router_stats()))
@@ -473,7 +477,8 @@ def forwarding_case(args, name, commands):
     lengths = f"/{files.len_min}../{files.len_max}"
     log(f"{name}: testpmd io {t} Mpps, sluiced {s} Mpps, ratio {ratio}, worker {median(cols['cpp'], 1)} "
         f"cycles/packet, router {median(cols['nf_cpp'], 1)} (median of {args.repeat})")
-    return (name, files.routes, lengths, files.destinations, f"{files.frame_len}+4", t, s, ratio, median(cols["cpp"], 1),
+    return (name, files.routes, lengths, files.destinations, f"{files.frame_len}+4", median(cols["start"], 1),
+            t, s, ratio, median(cols["cpp"], 1),
             median(cols["nf_cpp"], 1), routed, drops, f"{median(cols['t_cpu'], 0)}/{median(cols['s_cpu'], 0)}",
             f"{median(cols['t_load'])}/{median(cols['s_load'])}", mem_text)
 
@@ -713,7 +718,7 @@ def main():
           f"load average (1 min) {load_start} at the start, {load1()} at the end")
     print(f"sluiced: {args.sluiced}, {source_info(args.build)}\n")
     if fwd_rows:
-        print_table(("case", "routes", "lengths", "dests", "frame", "testpmd io Mpps", "sluiced Mpps", "ratio",
+        print_table(("case", "routes", "lengths", "dests", "frame", "start-up s", "testpmd io Mpps", "sluiced Mpps", "ratio",
                      "worker cyc/pkt", "router cyc/pkt", "routed", "router drops", "fwd CPU % t/s",
                      "load1 t/s", "memory"), fwd_rows)
     if upd_rows:
