@@ -186,23 +186,22 @@ RouteTable::~RouteTable() {
 
 void RouteTable::create_fib(Replica& r, uint8_t family, const FibSize& size) {
   const std::string name = unique_name(family == 4 ? "rt4_" : "rt6_");
-  const uint32_t miss = size.wide ? kMissWide : kMissNarrow;
+  const auto sized = [&](auto& conf) {  // rte_fib_conf and rte_fib6_conf alike
+    conf.default_nh = size.wide ? kMissWide : kMissNarrow;
+    conf.max_routes = static_cast<int>(size.routes);
+  };
   if (family == 4) {
     rte_fib_conf c{};
     c.type = RTE_FIB_DIR24_8;
-    c.default_nh = miss;
-    c.max_routes = static_cast<int>(size.routes);
-    c.dir24_8.nh_sz = size.wide ? RTE_FIB_DIR24_8_4B : RTE_FIB_DIR24_8_2B;
-    c.dir24_8.num_tbl8 = size.tbl8;
+    sized(c);
+    c.dir24_8 = {size.wide ? RTE_FIB_DIR24_8_4B : RTE_FIB_DIR24_8_2B, size.tbl8};
     r.fib4 = rte_fib_create(name.c_str(), socket_id_, &c);
     if (r.fib4 == nullptr) fib_failed("create the IPv4 FIB", rte_errno);
   } else {
     rte_fib6_conf c{};
     c.type = RTE_FIB6_TRIE;
-    c.default_nh = miss;
-    c.max_routes = static_cast<int>(size.routes);
-    c.trie.nh_sz = size.wide ? RTE_FIB6_TRIE_4B : RTE_FIB6_TRIE_2B;
-    c.trie.num_tbl8 = size.tbl8;
+    sized(c);
+    c.trie = {size.wide ? RTE_FIB6_TRIE_4B : RTE_FIB6_TRIE_2B, size.tbl8};
     r.fib6 = rte_fib6_create(name.c_str(), socket_id_, &c);
     if (r.fib6 == nullptr) fib_failed("create the IPv6 FIB", rte_errno);
   }
