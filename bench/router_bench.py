@@ -23,8 +23,9 @@ one of four gateways (static neighbours: no ARP). Cases:
   upd-100k, upd-1m        while forwarding the v4-100k / v4-1m traffic
                           through its table: routes added over REST (POST
                           /v1/nfs/router/routes) in batches of 1, 100 and
-                          10 000, then deleted (DELETE ?prefix=, one per
-                          request), what is left removed by a PUT of the
+                          10 000, then deleted in batches of the same size
+                          (DELETE ?prefix= for one, POST .../routes/delete
+                          for more), what is left removed by a PUT of the
                           original table (within the agent's 256 MiB
                           route-table body limit: 1M routes too); routes/s,
                           request latency, and the forwarding rate, out/in and
@@ -573,9 +574,14 @@ def update_case(args, name, commands):
 
             def delete():
                 nonlocal gone
-                agent.request("DELETE", f"{path}?prefix={update_route(gone)['prefix']}")
-                gone += 1
-                return 1
+                batch = min(size, nxt - gone)
+                if batch == 1:
+                    agent.request("DELETE", f"{path}?prefix={update_route(gone)['prefix']}")
+                else:
+                    agent.request("POST", f"{path}/delete",
+                                  {"prefixes": [update_route(k)["prefix"] for k in range(gone, gone + batch)]})
+                gone += batch
+                return batch
 
             def restore():
                 agent.request("PUT", path, base_routes)
@@ -583,10 +589,11 @@ def update_case(args, name, commands):
 
             phases.append(Phase(name, size, "add (POST)").run(
                 run, args.update_seconds, max(size, args.update_routes), add))
-            phases.append(Phase(name, 1, "delete (DELETE)").run(run, args.update_seconds, nxt - first, delete))
+            phases.append(Phase(name, size, "delete (DELETE)" if size == 1 else "delete (POST .../delete)").run(
+                run, args.update_seconds, nxt - first, delete))
             left = nxt - gone
             if (left or extra) and len(base_routes) <= MAX_BODY:
-                # What the time did not allow to delete one by one: the table
+                # What the time did not allow to delete: the table
                 # goes back to the original as one version.
                 phases.append(Phase(name, files.routes, f"restore (PUT, {left + extra} left)").run(
                     run, 0, 1, restore))
