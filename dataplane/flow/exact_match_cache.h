@@ -56,13 +56,30 @@ class ExactMatchCache {
     return a ^ std::rotl(b, 16);
   }
 
-  // Starts loading the set `h` maps to (tags and both entries), for a lookup
-  // a few packets later.
+  // Starts loading the set `h` maps to, for a lookup a few packets later:
+  // tags and both entries, or only the tags while the cache thrashes (an
+  // entry is then rarely the one looked for).
   void prefetch(uint32_t h) const {
     const auto* set = reinterpret_cast<const char*>(&sets_storage_[h & (sets_ - 1)]);
-    for (size_t line = 0; line < sizeof(Set); line += RTE_CACHE_LINE_SIZE)
-      rte_prefetch0(set + line);
+    const size_t lines = thrashing_ ? RTE_CACHE_LINE_SIZE : sizeof(Set);
+    for (size_t line = 0; line < lines; line += RTE_CACHE_LINE_SIZE) rte_prefetch0(set + line);
   }
+
+  // Insertion throttling, like OVS's emc-insert-inv-prob but only while the
+  // cache thrashes (far more flows than entries: each insert would evict an
+  // entry that could still hit, for one evicted in turn before it hits).
+  // Judged per window of kWindow lookups: with fewer than 1 hit in 4, only
+  // one miss in kThrottle is inserted during the next window.
+  static constexpr unsigned kWindow = 8192, kThrottle = 32;
+  void account(unsigned lookups, unsigned hits) {
+    window_lookups_ += lookups;
+    window_hits_ += hits;
+    if (window_lookups_ < kWindow) return;
+    thrashing_ = window_hits_ * 4 < window_lookups_;
+    window_lookups_ = window_hits_ = 0;
+  }
+  // Whether a miss should be inserted now.
+  bool admit() { return !thrashing_ || ++throttled_ % kThrottle == 0; }
 
   // Copies the cached path for `key` at `generation` into `path`; false on a
   // miss (absent or stale).
@@ -126,6 +143,8 @@ class ExactMatchCache {
   }
 
   unsigned sets_;  // power of two
+  unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0;
+  bool thrashing_ = false;
   std::unique_ptr<Set[]> sets_storage_;
 };
 

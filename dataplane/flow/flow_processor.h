@@ -36,8 +36,9 @@ inline bool process_keyed(FlowWorker& w, const PipelineVersion& v, rte_mbuf* m,
   if (!hit) {
     FlowKey walk = key;
     resolve_path(v, walk, path);
-    w.emc.insert(key, h, v.generation, path);
+    if (w.emc.admit()) w.emc.insert(key, h, v.generation, path);
   }
+  w.emc.account(1, hit ? 1 : 0);
   execute_path(path, m, key, w, v, now, sink);
   return hit;
 }
@@ -109,9 +110,10 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       resolve_paths(v, miss_keys, misses, miss_paths);
       for (unsigned k = 0; k < misses; ++k) {
         const uint16_t i = missed[k];
-        w.emc.insert(keys[i], hashes[i], v.generation, paths[i]);
+        if (w.emc.admit()) w.emc.insert(keys[i], hashes[i], v.generation, paths[i]);
       }
     }
+    w.emc.account(packets, packets - misses);
     for (uint16_t i = 0; i < count; ++i) {
       if (parsed[i]) execute_path(paths[i], batch[i], keys[i], w, v, now, sink);
     }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <rte_hash.h>
+#include <rte_prefetch.h>
 
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,9 @@ class TupleSpaceClassifier {
       if (m == 0) break;
       uint64_t hits = 0;
       if (rte_hash_lookup_bulk_data(subs[i].sub->hash, masked_ptrs, m, &hits, data) <= 0) continue;
+      // Start loading every hit's rule (or bucket) before the first is read.
+      for (uint64_t left = hits; left != 0; left &= left - 1)
+        rte_prefetch0(as_bucket(data[__builtin_ctzll(left)]));
       for (unsigned k = 0; k < m; ++k) {
         if (hits & (uint64_t{1} << k)) {
           best[which[k]] = better_of(data[k], best[which[k]], *keys[which[k]], gen);
