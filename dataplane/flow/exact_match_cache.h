@@ -13,6 +13,7 @@
 // Thread-safety: owned and used by one forwarding worker only.
 #pragma once
 
+#include <rte_common.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
 
@@ -38,9 +39,9 @@ class ExactMatchCache {
   // `entries` is rounded down to a power of two (at least 2). Control thread,
   // before the worker runs; throws std::bad_alloc.
   explicit ExactMatchCache(unsigned entries = 8192)
-      : sets_(std::bit_floor(std::max(entries, 2u)) / 2), sets_storage_(new Set[sets_]) {
-    memset(static_cast<void*>(sets_storage_.get()), 0, sizeof(Set) * sets_);
-  }
+      : sets_(std::bit_floor(std::max(entries, 2u)) / 2),
+        tags_(new Tag[2 * sets_]()),
+        entries_(new Entry[2 * sets_]) {}
 
   // Two independent CRC32-C chains over the cached words (half the latency
   // of one chain), mixed.
@@ -56,16 +57,32 @@ class ExactMatchCache {
     return a ^ std::rotl(b, 16);
   }
 
-  // Starts loading the set `h` maps to, for a lookup a few packets later.
-  void prefetch(uint32_t h) const { rte_prefetch0(&sets_storage_[h & (sets_ - 1)]); }
-
-  // Copies the cached path for `key` at `generation` into `path`; false on a
-  // miss (absent or stale).
-  bool lookup(const FlowKey& key, uint32_t h, uint64_t generation, FlowPath& path) const {
-    const Set& set = sets_storage_[h & (sets_ - 1)];
-    for (int way = 0; way < 2; ++way) {
-      if (set.tag[way].generation != generation || set.tag[way].hash != h) continue;
-      const Entry& e = set.entry[way];
+  // A lookup in three steps, each over a whole batch of packets before the
+  // next, so that memory loads overlap: prefetch(h) starts loading the tags
+  // of the set `h` maps to; probe() reads them and starts loading the
+  // entries whose tag matches; fetch() compares keys and copies the path.
+  // lookup() does all three at once.
+  void prefetch(uint32_t h) const { rte_prefetch0(&tags_[2 * set_of(h)]); }
+  // The ways (bit 0, bit 1) of h's set whose tag is (generation, h).
+  unsigned probe(uint32_t h, uint64_t generation) const {
+    const uint32_t set = set_of(h);
+    unsigned ways = 0;
+    for (unsigned way = 0; way < 2; ++way) {
+      const Tag& t = tags_[2 * set + way];
+      if (t.generation != generation || t.hash != h) continue;
+      ways |= 1u << way;
+      const auto* e = reinterpret_cast<const char*>(&entries_[2 * set + way]);
+      rte_prefetch0(e);  // the key and the first rules
+      rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
+    }
+    return ways;
+  }
+  // Copies the cached path for `key` into `path` if one of `ways` (probe's
+  // answer) holds it; false on a miss.
+  bool fetch(const FlowKey& key, uint32_t h, unsigned ways, FlowPath& path) const {
+    for (unsigned way = 0; ways != 0; ++way, ways >>= 1) {
+      if (!(ways & 1)) continue;
+      const Entry& e = entries_[2 * set_of(h) + way];
       if (!same_key(e, key)) continue;
       path.n = e.n;
       path.missed = e.missed;
@@ -76,15 +93,36 @@ class ExactMatchCache {
     }
     return false;
   }
+  // Copies the cached path for `key` at `generation` into `path`; false on a
+  // miss (absent or stale).
+  bool lookup(const FlowKey& key, uint32_t h, uint64_t generation, FlowPath& path) const {
+    return fetch(key, h, probe(h, generation), path);
+  }
+
+  // Insertion throttling, like OVS's emc-insert-inv-prob but only while the
+  // cache thrashes (far more flows than entries: each insert would evict an
+  // entry that could still hit, for one evicted in turn before it hits).
+  // Judged per window of kWindow lookups: with fewer than 1 hit in 4, only
+  // one miss in kThrottle is inserted during the next window.
+  static constexpr unsigned kWindow = 8192, kThrottle = 32;
+  void account(unsigned lookups, unsigned hits) {
+    window_lookups_ += lookups;
+    window_hits_ += hits;
+    if (window_lookups_ < kWindow) return;
+    thrashing_ = window_hits_ * 4 < window_lookups_;
+    window_lookups_ = window_hits_ = 0;
+  }
+  // Whether a miss should be inserted now.
+  bool admit() { return !thrashing_ || ++throttled_ % kThrottle == 0; }
 
   void insert(const FlowKey& key, uint32_t h, uint64_t generation, const FlowPath& path) {
     if (path.n > kMaxPath) return;
-    Set& set = sets_storage_[h & (sets_ - 1)];
-    const int way = set.tag[0].generation != generation   ? 0
-                    : set.tag[1].generation != generation ? 1
-                                                          : static_cast<int>((h >> 31) & 1);
-    set.tag[way] = {generation, h};
-    Entry& e = set.entry[way];
+    Tag* tags = &tags_[2 * set_of(h)];
+    const unsigned way = tags[0].generation != generation   ? 0
+                         : tags[1].generation != generation ? 1
+                                                            : (h >> 31) & 1;
+    tags[way] = {generation, h};
+    Entry& e = entries_[2 * set_of(h) + way];
     memcpy(e.key, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof e.key);
     e.n = path.n;
     e.missed = path.missed;
@@ -94,11 +132,13 @@ class ExactMatchCache {
   }
 
  private:
+  // Tags are apart from the entries, two sets to a cache line: a miss
+  // usually reads only a tag line, a hit one tag line and two entry lines.
   struct Tag {
-    uint64_t generation;
+    uint64_t generation;  // 0: empty (generations start at 1)
     uint32_t hash;
   };
-  struct Entry {
+  struct alignas(RTE_CACHE_LINE_SIZE) Entry {
     uint64_t key[kKeyWords];
     uint8_t n;
     bool missed;
@@ -106,12 +146,8 @@ class ExactMatchCache {
     TableMiss miss;
     const FlowRule* rules[kMaxPath];
   };
-  // Both ways' tags share the set's first cache line, so a miss costs one line.
-  struct alignas(64) Set {
-    Tag tag[2];
-    Entry entry[2];
-  };
 
+  uint32_t set_of(uint32_t h) const { return h & (sets_ - 1); }
   static bool same_key(const Entry& e, const FlowKey& key) {
     uint64_t w[kKeyWords];
     memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof w);
@@ -121,7 +157,10 @@ class ExactMatchCache {
   }
 
   unsigned sets_;  // power of two
-  std::unique_ptr<Set[]> sets_storage_;
+  unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0;
+  bool thrashing_ = false;
+  std::unique_ptr<Tag[]> tags_;
+  std::unique_ptr<Entry[]> entries_;
 };
 
 }  // namespace sluice

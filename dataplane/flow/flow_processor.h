@@ -36,8 +36,9 @@ inline bool process_keyed(FlowWorker& w, const PipelineVersion& v, rte_mbuf* m,
   if (!hit) {
     FlowKey walk = key;
     resolve_path(v, walk, path);
-    w.emc.insert(key, h, v.generation, path);
+    if (w.emc.admit()) w.emc.insert(key, h, v.generation, path);
   }
+  w.emc.account(1, hit ? 1 : 0);
   execute_path(path, m, key, w, v, now, sink);
   return hit;
 }
@@ -59,7 +60,8 @@ inline void process_packet(FlowWorker& w, const PipelineVersion& v, rte_mbuf* m,
 // Runs `n` packets received on `in_port` through the pipeline; each ends in
 // exactly one Sink call (see flow_actions.h). In stages of up to 32 packets:
 // prefetch every packet's headers, extract every key, hash every key and
-// prefetch its cache set, look up every key in the cache, resolve the misses
+// prefetch its cache tags, probe every tag (prefetching the entries), look
+// up every key in the cache, resolve the misses
 // together (table 0 with bulk hash lookups), then act, in arrival order. The
 // memory loads of different packets overlap.
 template <class Sink>
@@ -89,6 +91,9 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       hashes[i] = ExactMatchCache::hash(keys[i]);
       w.emc.prefetch(hashes[i]);
     }
+    unsigned ways[kStage];
+    for (uint16_t i = 0; i < count; ++i)
+      if (parsed[i]) ways[i] = w.emc.probe(hashes[i], v.generation);
     // Cache lookups; the misses are resolved together, table 0 in bulk.
     FlowPath paths[kStage];
     FlowKey walks[kStage];
@@ -99,7 +104,7 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
     for (uint16_t i = 0; i < count; ++i) {
       if (!parsed[i]) continue;
       ++packets;
-      if (w.emc.lookup(keys[i], hashes[i], v.generation, paths[i])) continue;
+      if (w.emc.fetch(keys[i], hashes[i], ways[i], paths[i])) continue;
       walks[misses] = keys[i];
       miss_keys[misses] = &walks[misses];
       miss_paths[misses] = &paths[i];
@@ -109,9 +114,10 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       resolve_paths(v, miss_keys, misses, miss_paths);
       for (unsigned k = 0; k < misses; ++k) {
         const uint16_t i = missed[k];
-        w.emc.insert(keys[i], hashes[i], v.generation, paths[i]);
+        if (w.emc.admit()) w.emc.insert(keys[i], hashes[i], v.generation, paths[i]);
       }
     }
+    w.emc.account(packets, packets - misses);
     for (uint16_t i = 0; i < count; ++i) {
       if (parsed[i]) execute_path(paths[i], batch[i], keys[i], w, v, now, sink);
     }

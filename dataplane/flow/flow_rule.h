@@ -34,6 +34,7 @@ struct FlowRule {
   uint16_t src_lo = 0, src_hi = 0, dst_lo = 0, dst_hi = 0;
   uint32_t id = 0;  // stable counter slot; kept by modify, new for add
   uint32_t n_actions = 0;
+  int32_t sole_output = -1;         // the port when the actions are just output:N
   const Action* actions = nullptr;  // rule.actions.data()
   uint64_t seq = 0;                 // insertion order: breaks priority ties (older wins)
   uint64_t added_gen = 0;           // visibility window [added_gen, removed_gen)
@@ -88,6 +89,9 @@ inline void compile_flow_rule(FlowRule& r) {
   }
   r.actions = m.actions.data();
   r.n_actions = static_cast<uint32_t>(m.actions.size());
+  r.sole_output = m.actions.size() == 1 && m.actions[0].type == ActionType::output
+                      ? static_cast<int32_t>(m.actions[0].arg)
+                      : -1;
   r.goto_table = -1;
   r.n_outputs = 0;
   r.edits_key = false;

@@ -27,6 +27,19 @@ size_t TupleSpaceClassifier::MaskHash::operator()(const FlowKey& k) const {
       std::string_view(reinterpret_cast<const char*>(&k), sizeof k));
 }
 
+void Subtable::set_mask(const FlowKey& m) {
+  mask = m;
+  uint64_t words[kFlowKeyWords];
+  memcpy(words, &m, sizeof words);
+  n_words = 0;
+  for (unsigned i = 0; i < kFlowKeyWords; ++i) {
+    if (words[i] == 0) continue;
+    word[n_words] = static_cast<uint8_t>(i);
+    word_mask[n_words++] = words[i];
+  }
+  key_words = static_cast<uint8_t>(std::max(2, (n_words + 1) / 2 * 2));
+}
+
 TupleSpaceClassifier::~TupleSpaceClassifier() {
   for (auto& [mask, s] : subtables_) {
     const void* key;
@@ -45,18 +58,20 @@ Subtable* TupleSpaceClassifier::create_subtable(const FlowKey& mask, uint32_t ca
   rte_hash_parameters params{};
   params.name = name;
   params.entries = capacity;
-  params.key_len = sizeof(FlowKey);
+  auto* s = new Subtable;
+  s->set_mask(mask);
+  params.key_len = s->key_words * 8u;
   params.hash_func = rte_hash_crc;
   params.hash_func_init_val = 0;
   params.socket_id = SOCKET_ID_ANY;
   params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
   rte_hash* h = rte_hash_create(&params);
-  if (h == nullptr)
+  if (h == nullptr) {
+    delete s;
     throw Error(std::string("flow table: cannot create a subtable hash of ") +
                     std::to_string(capacity) + " entries: " + rte_strerror(rte_errno),
                 ENOMEM);
-  auto* s = new Subtable;
-  s->mask = mask;
+  }
   s->hash = h;
   s->capacity = capacity;
   return s;
@@ -96,10 +111,12 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   } else {
     s = it->second;
   }
+  SubtableKey key;
+  s->pack(r->value, key);  // the layout is the mask's: the same after grow()
   void* data = nullptr;
   void* next = r;  // alone: the rule itself
   FlowBucket* old = nullptr;
-  if (rte_hash_lookup_data(s->hash, &r->value, &data) >= 0) {
+  if (rte_hash_lookup_data(s->hash, &key, &data) >= 0) {
     auto* b = new FlowBucket;
     if (is_bucket(data)) {
       old = as_bucket(data);
@@ -113,7 +130,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   auto drop_new = [&] {
     if (is_bucket(next)) delete as_bucket(next);
   };
-  int rc = rte_hash_add_key_data(s->hash, &r->value, next);
+  int rc = rte_hash_add_key_data(s->hash, &key, next);
   if (rc == -ENOSPC) {
     try {
       s = grow(s, garbage, rcu);
@@ -121,7 +138,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
       drop_new();
       throw;
     }
-    rc = rte_hash_add_key_data(s->hash, &r->value, next);
+    rc = rte_hash_add_key_data(s->hash, &key, next);
   }
   if (rc != 0) {
     drop_new();
@@ -137,11 +154,13 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
   auto it = subtables_.find(r->mask);
   if (it == subtables_.end()) return;
   Subtable* s = it->second;
+  SubtableKey key;
+  s->pack(r->value, key);
   void* data = nullptr;
-  if (rte_hash_lookup_data(s->hash, &r->value, &data) < 0) return;
+  if (rte_hash_lookup_data(s->hash, &key, &data) < 0) return;
   if (!is_bucket(data)) {
     if (data != r) return;
-    int32_t slot = rte_hash_del_key(s->hash, &r->value);
+    int32_t slot = rte_hash_del_key(s->hash, &key);
     rte_hash* h = s->hash;
     if (slot >= 0) rcu.retire([h, slot] { rte_hash_free_key_with_position(h, slot); });
   } else {
@@ -158,7 +177,7 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
         if (o != r) b->rules.push_back(o);
       next = tag_bucket(b);
     }
-    rte_hash_add_key_data(s->hash, &r->value, next);  // existing key: cannot fail
+    rte_hash_add_key_data(s->hash, &key, next);  // existing key: cannot fail
     rcu.retire([old] { delete old; });
   }
   --s->n_rules;

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <rte_hash.h>
+#include <rte_prefetch.h>
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <set>
 #include <unordered_map>
@@ -40,13 +42,36 @@ inline void* tag_bucket(FlowBucket* b) {
   return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(b) | 1);
 }
 
+// A subtable's hash key: the 64-bit words of the key its mask touches,
+// masked and packed in order, then zero words up to key_words (rte_hash
+// has vector compares for multiples of 16 bytes). A 5-tuple mask touches 5 of
+// FlowKey's 14 words, so its hash entries hold 48 bytes of key, not 112.
+struct SubtableKey {
+  uint64_t w[kFlowKeyWords];
+};
+
 struct Subtable {
-  FlowKey mask{};
+  // Read per lookup (first cache lines).
   rte_hash* hash = nullptr;
+  uint8_t n_words = 0;    // words of FlowKey the mask has bits in
+  uint8_t key_words = 0;  // n_words rounded up to even, at least 2: the hash key length / 8
+  uint8_t word[kFlowKeyWords] = {};  // their indexes in FlowKey, ascending
+  uint64_t word_mask[kFlowKeyWords] = {};
   uint32_t capacity = 0;
+  FlowKey mask{};
   // Control thread only:
   uint32_t n_rules = 0;
   std::multiset<uint16_t> priorities;
+
+  // Sets the word layout from `mask`.
+  void set_mask(const FlowKey& m);
+  // `key` masked and packed as this subtable's hash key (key_words words set).
+  void pack(const FlowKey& key, SubtableKey& out) const {
+    uint64_t k[kFlowKeyWords];
+    memcpy(k, &key, sizeof k);
+    for (unsigned i = 0; i < n_words; ++i) out.w[i] = k[word[i]] & word_mask[i];
+    for (unsigned i = n_words; i < key_words; ++i) out.w[i] = 0;
+  }
 };
 
 // What a published version holds per subtable: the subtable and an upper
@@ -90,10 +115,10 @@ class TupleSpaceClassifier {
   static inline const FlowRule* lookup(const SubtableRef* subs, size_t n, const FlowKey& key,
                                        uint64_t gen) {
     const FlowRule* best = nullptr;
-    FlowKey masked;
+    SubtableKey masked;
     for (size_t i = 0; i < n; ++i) {
       if (best != nullptr && subs[i].max_priority < best->priority) break;
-      key_and(masked, key, subs[i].sub->mask);
+      subs[i].sub->pack(key, masked);
       void* data = nullptr;
       if (rte_hash_lookup_data(subs[i].sub->hash, &masked, &data) < 0) continue;
       best = better_of(data, best, key, gen);
@@ -108,7 +133,7 @@ class TupleSpaceClassifier {
   static constexpr unsigned kBulk = 32;
   static inline void lookup_bulk(const SubtableRef* subs, size_t n, const FlowKey* const* keys,
                                  unsigned count, uint64_t gen, const FlowRule** best) {
-    FlowKey masked[kBulk];
+    SubtableKey masked[kBulk];
     const void* masked_ptrs[kBulk];
     void* data[kBulk];
     uint8_t which[kBulk];
@@ -117,13 +142,16 @@ class TupleSpaceClassifier {
       unsigned m = 0;
       for (unsigned j = 0; j < count; ++j) {
         if (best[j] != nullptr && subs[i].max_priority < best[j]->priority) continue;
-        key_and(masked[m], *keys[j], subs[i].sub->mask);
+        subs[i].sub->pack(*keys[j], masked[m]);
         masked_ptrs[m] = &masked[m];
         which[m++] = static_cast<uint8_t>(j);
       }
       if (m == 0) break;
       uint64_t hits = 0;
       if (rte_hash_lookup_bulk_data(subs[i].sub->hash, masked_ptrs, m, &hits, data) <= 0) continue;
+      // Start loading every hit's rule (or bucket) before the first is read.
+      for (uint64_t left = hits; left != 0; left &= left - 1)
+        rte_prefetch0(as_bucket(data[__builtin_ctzll(left)]));
       for (unsigned k = 0; k < m; ++k) {
         if (hits & (uint64_t{1} << k)) {
           best[which[k]] = better_of(data[k], best[which[k]], *keys[which[k]], gen);
