@@ -113,6 +113,8 @@ class Router final : public NetworkFunction {
   //                     prefix already has a route -> {"generation"}
   //   "delete_routes"   {"prefixes": [PREFIX...]}: all or nothing; ENOENT if
   //                     one has no route -> {"generation"}
+  //                     (an empty list of routes or prefixes changes nothing,
+  //                     not even the generation)
   //   "replace_routes"  {"routes": [ROUTE...]}: the whole set, one version
   //   "neighbours"      {"cursor": N?, "limit": N?} -> {"neighbours": [...], "next": N|null}
   // ROUTE is a "routes" entry of router_config.h. add_routes,

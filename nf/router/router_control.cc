@@ -196,7 +196,8 @@ json Router::command(std::string_view name, const json& args) {
     if (name == "replace_routes") {
       replace_routes(parse_routes(a["routes"], "/routes", current.interfaces));
     } else {
-      change_routes(parse_routes(a["routes"], "/routes", current.interfaces, rib_), {});
+      Rib added = parse_routes(a["routes"], "/routes", current.interfaces, rib_);
+      if (!added.empty()) change_routes(std::move(added), {});
     }
     return {{"generation", generation_}};
   }
@@ -213,7 +214,7 @@ json Router::command(std::string_view name, const json& args) {
         throw Error("router: " + where + ": no route for " + prefix_text(p), ENOENT, where);
       removed.push_back(p);
     }
-    change_routes({}, removed);
+    if (!removed.empty()) change_routes({}, removed);
     return {{"generation", generation_}};
   }
   throw Error("router: no command '" + std::string(name) +

@@ -82,6 +82,12 @@ TEST_F(Routes, AddDeleteAndReplaceChangeForwarding) {
   EXPECT_EQ(routes_stats()["changed_in_place"], 5);
 }
 
+TEST_F(Routes, AnEmptyBatchChangesNothing) {
+  EXPECT_EQ(command("add_routes", {{"routes", json::array()}})["generation"], 1);
+  EXPECT_EQ(command("delete_routes", {{"prefixes", json::array()}})["generation"], 1);
+  EXPECT_EQ(routes_stats()["changed_in_place"], 0);
+}
+
 // replace_routes touches only the routes that differ: one kept, one whose
 // next hop changes, one gone, one new, in one change.
 TEST_F(Routes, ReplaceChangesOnlyWhatDiffers) {
