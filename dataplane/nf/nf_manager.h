@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dataplane/nf/nf_set.h"
+#include "dataplane/nf/rcu_reclaimer.h"
 #include "dataplane/rcu/rcu.h"
 #include "nf/host/nf_registry.h"
 
@@ -70,11 +71,6 @@ class NfManager {
   nlohmann::json stats() const;
 
  private:
-  struct RcuReclaimer final : nf::Reclaimer {
-    explicit RcuReclaimer(Rcu& r) : rcu(r) {}
-    void defer(std::function<void()> free) override { rcu.retire(std::move(free)); }
-    Rcu& rcu;
-  };
   struct Entry {
     uint32_t number;
     std::unique_ptr<nf::NfInstance> instance;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <thread>
 
+#include "dataplane/nf/rcu_reclaimer.h"
 #include "dataplane/rcu/rcu.h"
 #include "tests/unit/nf/firewall_fixture.h"
 
@@ -18,15 +19,6 @@ namespace {
 using nlohmann::json;
 
 constexpr unsigned kWorkers = 2;
-
-class RcuReclaimer final : public nf::Reclaimer {
- public:
-  explicit RcuReclaimer(Rcu& rcu) : rcu_(rcu) {}
-  void defer(std::function<void()> free) override { rcu_.retire(std::move(free)); }
-
- private:
-  Rcu& rcu_;
-};
 
 // Rule set `allowed_type` allows that ICMP type, denies the other; TCP to
 // port 80 is always allowed (and tracked); 40 filler rules make each build

@@ -21,6 +21,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "dataplane/nf/rcu_reclaimer.h"
 #include "dataplane/rcu/rcu.h"
 #include "nf/router/route_table.h"
 #include "tests/unit/nf/router_fixture.h"
@@ -334,15 +335,6 @@ TEST(RouteTableConcurrency, AReaderInsideALookupKeepsItsReplicaFromBeingWritten)
 }
 
 // --- Through the router's commands, with workers forwarding packets. ---
-
-class RcuReclaimer final : public nf::Reclaimer {
- public:
-  explicit RcuReclaimer(Rcu& rcu) : rcu_(rcu) {}
-  void defer(std::function<void()> free) override { rcu_.retire(std::move(free)); }
-
- private:
-  Rcu& rcu_;
-};
 
 // What NfManager::command does after a command: a grace period, then the
 // frees that waited for it.
