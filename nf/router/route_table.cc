@@ -329,7 +329,7 @@ bool RouteTable::change(std::span<const Route* const> removed,
   assert(in_place());
   std::set<HopKey> fresh;
   for (const Route* r : added)
-    if (static_groups_.count(hop_key(*r)) == 0) fresh.insert(hop_key(*r));
+    if (HopKey key = hop_key(*r); static_groups_.count(key) == 0) fresh.insert(std::move(key));
   if (uint64_t{group_count_} + fresh.size() > group_capacity_) return false;
   // Each static prefix's group before and after; connected and local ones stay.
   std::map<IpPrefix, std::pair<uint32_t, uint32_t>> plan;
