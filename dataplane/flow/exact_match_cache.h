@@ -1,14 +1,19 @@
-// ExactMatchCache: a per-worker, fixed-size cache from the FlowKey a packet
-// had on arrival to the FlowPath the pipeline gave it. Two-way set
+// ExactMatchCache: a per-worker, fixed-size cache from what a packet looked
+// like on arrival to the FlowPath the pipeline gave it. Two-way set
 // associative, no heap after construction. Every entry carries the pipeline
 // generation it was computed at: an entry of another generation is a miss, so
-// a cached pointer is only followed while the version that holds it is the
-// one the worker is reading (and therefore not freed).
+// a cached rule pointer is only followed while the version that holds it is
+// the one the worker is reading (and therefore not freed).
 //
-// Keys are arrival keys (extract_flow_key's output): their metadata and
-// registers are zero, so only the packet fields from nw_src on (kKeyWords
-// 64-bit words) are hashed, stored and compared. Passing a key with non-zero
-// metadata or registers is a contract violation (it would alias another key).
+// Two key types: HeaderSignature (header_signature.h), read straight from
+// the bytes of the common frame, and ArrivalKey, the FlowKey of any other.
+// A Key has operator== and hash(); equal keys must mean equal FlowKeys.
+//
+// An entry is the key, its generation and, for the usual path of one rule
+// and no table miss, what the data path needs of that rule (SoleRule): a hit
+// reads one entry (one cache line for a HeaderSignature) and not the rule.
+// Other paths (up to kMaxPath rules) live in a side array that is only
+// touched for them.
 //
 // Thread-safety: owned and used by one forwarding worker only.
 #pragma once
@@ -21,82 +26,114 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 
+#include "dataplane/flow/header_signature.h"
 #include "dataplane/flow/pipeline_version.h"
 
 namespace sluice {
 
-class ExactMatchCache {
- public:
-  static constexpr unsigned kMaxPath = 8;  // longer paths are not cached
-  static constexpr size_t kKeyOffset = offsetof(FlowKey, nw_src);
-  static constexpr unsigned kKeyWords = (sizeof(FlowKey) - kKeyOffset) / 8;
-  static_assert(offsetof(FlowKey, metadata) == 0 && offsetof(FlowKey, regs) + 32 == kKeyOffset,
+// The cached part of an arrival FlowKey: everything from nw_src on. Keys on
+// arrival have zero metadata and registers, so those are left out.
+struct ArrivalKey {
+  static constexpr size_t kOffset = offsetof(FlowKey, nw_src);
+  static constexpr unsigned kWords = (sizeof(FlowKey) - kOffset) / 8;
+  static_assert(offsetof(FlowKey, metadata) == 0 && offsetof(FlowKey, regs) + 32 == kOffset,
                 "only metadata and registers may precede the cached part of FlowKey");
 
-  // `entries` is rounded down to a power of two (at least 2). Control thread,
-  // before the worker runs; throws std::bad_alloc.
-  explicit ExactMatchCache(unsigned entries = 8192)
-      : sets_(std::bit_floor(std::max(entries, 2u)) / 2),
-        tags_(new Tag[2 * sets_]()),
-        entries_(new Entry[2 * sets_]) {}
+  uint64_t w[kWords];
 
-  // Two independent CRC32-C chains over the cached words (half the latency
-  // of one chain), mixed.
-  static uint32_t hash(const FlowKey& key) {
-    uint64_t w[kKeyWords];
-    memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof w);
+  ArrivalKey() = default;
+  explicit ArrivalKey(const FlowKey& key) {
+    memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kOffset, sizeof w);
+  }
+  bool operator==(const ArrivalKey& o) const {
+    uint64_t diff = 0;
+    for (unsigned i = 0; i < kWords; ++i) diff |= w[i] ^ o.w[i];
+    return diff == 0;
+  }
+  // Two independent CRC32-C chains (half the latency of one), mixed.
+  uint32_t hash() const {
     uint32_t a = 0, b = 0x9e3779b9u;
-    for (unsigned i = 0; i + 1 < kKeyWords; i += 2) {
+    for (unsigned i = 0; i + 1 < kWords; i += 2) {
       a = rte_hash_crc_8byte(w[i], a);
       b = rte_hash_crc_8byte(w[i + 1], b);
     }
-    if constexpr (kKeyWords % 2 == 1) a = rte_hash_crc_8byte(w[kKeyWords - 1], a);
+    if constexpr (kWords % 2 == 1) a = rte_hash_crc_8byte(w[kWords - 1], a);
     return a ^ std::rotl(b, 16);
   }
+};
 
-  // A lookup in three steps, each over a whole batch of packets before the
-  // next, so that memory loads overlap: prefetch(h) starts loading the tags
-  // of the set `h` maps to; probe() reads them and starts loading the
-  // entries whose tag matches; fetch() compares keys and copies the path.
-  // lookup() does all three at once.
-  void prefetch(uint32_t h) const { rte_prefetch0(&tags_[2 * set_of(h)]); }
-  // The ways (bit 0, bit 1) of h's set whose tag is (generation, h).
-  unsigned probe(uint32_t h, uint64_t generation) const {
-    const uint32_t set = set_of(h);
-    unsigned ways = 0;
-    for (unsigned way = 0; way < 2; ++way) {
-      const Tag& t = tags_[2 * set + way];
-      if (t.generation != generation || t.hash != h) continue;
-      ways |= 1u << way;
-      const auto* e = reinterpret_cast<const char*>(&entries_[2 * set + way]);
-      rte_prefetch0(e);  // the key and the first rules
-      rte_prefetch0(e + RTE_CACHE_LINE_SIZE);
-    }
-    return ways;
+// A path of one rule and no table miss, as the data path acts on it: the
+// rule, its counter slot and, when its actions are just output:N, N.
+struct SoleRule {
+  const FlowRule* rule = nullptr;  // nullptr: the path is not one rule
+  uint32_t id = 0;
+  int32_t output = -1;  // FlowRule::sole_output
+
+  static SoleRule of(const FlowPath& path) {
+    if (path.n != 1 || path.missed) return {};
+    return {path.rules[0], path.rules[0]->id, path.rules[0]->sole_output};
   }
-  // Copies the cached path for `key` into `path` if one of `ways` (probe's
-  // answer) holds it; false on a miss.
-  bool fetch(const FlowKey& key, uint32_t h, unsigned ways, FlowPath& path) const {
-    for (unsigned way = 0; ways != 0; ++way, ways >>= 1) {
-      if (!(ways & 1)) continue;
-      const Entry& e = entries_[2 * set_of(h) + way];
-      if (!same_key(e, key)) continue;
-      path.n = e.n;
-      path.missed = e.missed;
-      path.miss_table = e.miss_table;
-      path.miss = e.miss;
-      for (unsigned i = 0; i < e.n; ++i) path.rules[i] = e.rules[i];
-      return true;
-    }
-    return false;
+};
+
+template <class Key>
+class ExactMatchCache {
+ public:
+  static constexpr unsigned kMaxPath = 8;  // longer paths are not cached
+  static constexpr int kMiss = -1;
+
+  // `entries` is rounded down to a power of two (at least 2). Control thread,
+  // before the worker runs; throws std::bad_alloc. The side array of long
+  // paths comes zeroed from calloc, so its pages cost memory only once used.
+  explicit ExactMatchCache(unsigned entries = 8192)
+      : sets_(std::bit_floor(std::max(entries, 2u)) / 2),
+        entries_(new Entry[2 * sets_]()),
+        long_paths_(static_cast<LongPath*>(std::calloc(2 * sets_, sizeof(LongPath)))) {
+    if (long_paths_ == nullptr) throw std::bad_alloc();
   }
-  // Copies the cached path for `key` at `generation` into `path`; false on a
-  // miss (absent or stale).
-  bool lookup(const FlowKey& key, uint32_t h, uint64_t generation, FlowPath& path) const {
-    return fetch(key, h, probe(h, generation), path);
+
+  unsigned capacity() const { return 2 * sets_; }
+
+  // Starts loading the set `h` maps to; find() a little later reads it.
+  void prefetch(uint32_t h) const {
+    const auto* set = reinterpret_cast<const char*>(&entries_[2 * set_of(h)]);
+    for (size_t off = 0; off < 2 * sizeof(Entry); off += RTE_CACHE_LINE_SIZE)
+      rte_prefetch0(set + off);
+  }
+  // The entry holding `key` at `generation`, or kMiss (absent or stale).
+  int find(const Key& key, uint32_t h, uint64_t generation) const {
+    const unsigned first = 2 * set_of(h);
+    for (unsigned e = first; e < first + 2; ++e)
+      if (entries_[e].generation == generation && entries_[e].key == key) return static_cast<int>(e);
+    return kMiss;
+  }
+  // The path of entry `e` when it is one rule without a table miss;
+  // otherwise sole(e).rule is nullptr and path() has it.
+  const SoleRule& sole(int e) const { return entries_[e].sole; }
+  void path(int e, FlowPath& out) const {
+    if (const FlowRule* r = entries_[e].sole.rule) {
+      out.n = 1;
+      out.missed = false;
+      out.rules[0] = r;
+      return;
+    }
+    const LongPath& p = long_paths_.get()[e];
+    out.n = p.n;
+    out.missed = p.missed;
+    out.miss_table = p.miss_table;
+    out.miss = p.miss;
+    std::copy_n(p.rules, p.n, out.rules);
+  }
+  // find() and path() at once; false on a miss.
+  bool lookup(const Key& key, uint32_t h, uint64_t generation, FlowPath& out) const {
+    const int e = find(key, h, generation);
+    if (e == kMiss) return false;
+    path(e, out);
+    return true;
   }
 
   // Insertion throttling, like OVS's emc-insert-inv-prob but only while the
@@ -115,52 +152,52 @@ class ExactMatchCache {
   // Whether a miss should be inserted now.
   bool admit() { return !thrashing_ || ++throttled_ % kThrottle == 0; }
 
-  void insert(const FlowKey& key, uint32_t h, uint64_t generation, const FlowPath& path) {
+  void insert(const Key& key, uint32_t h, uint64_t generation, const FlowPath& path) {
     if (path.n > kMaxPath) return;
-    Tag* tags = &tags_[2 * set_of(h)];
-    const unsigned way = tags[0].generation != generation   ? 0
-                         : tags[1].generation != generation ? 1
-                                                            : (h >> 31) & 1;
-    tags[way] = {generation, h};
-    Entry& e = entries_[2 * set_of(h) + way];
-    memcpy(e.key, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof e.key);
-    e.n = path.n;
-    e.missed = path.missed;
-    e.miss_table = path.miss_table;
-    e.miss = path.miss;
-    for (unsigned i = 0; i < path.n; ++i) e.rules[i] = path.rules[i];
+    const unsigned first = 2 * set_of(h);
+    const unsigned e = entries_[first].generation != generation       ? first
+                       : entries_[first + 1].generation != generation ? first + 1
+                                                                      : first + ((h >> 31) & 1);
+    Entry& entry = entries_[e];
+    entry.key = key;
+    entry.generation = generation;
+    entry.sole = SoleRule::of(path);
+    if (entry.sole.rule != nullptr) return;
+    LongPath& p = long_paths_.get()[e];
+    p.n = path.n;
+    p.missed = path.missed;
+    p.miss_table = path.miss_table;
+    p.miss = path.miss;
+    std::copy_n(path.rules, path.n, p.rules);
   }
 
  private:
-  // Tags are apart from the entries, two sets to a cache line: a miss
-  // usually reads only a tag line, a hit one tag line and two entry lines.
-  struct Tag {
-    uint64_t generation;  // 0: empty (generations start at 1)
-    uint32_t hash;
-  };
   struct alignas(RTE_CACHE_LINE_SIZE) Entry {
-    uint64_t key[kKeyWords];
+    Key key;
+    uint64_t generation;  // 0: empty (generations start at 1)
+    SoleRule sole;
+  };
+  struct LongPath {
     uint8_t n;
     bool missed;
     uint8_t miss_table;
     TableMiss miss;
     const FlowRule* rules[kMaxPath];
   };
+  struct Free {
+    void operator()(LongPath* p) const { std::free(p); }
+  };
 
   uint32_t set_of(uint32_t h) const { return h & (sets_ - 1); }
-  static bool same_key(const Entry& e, const FlowKey& key) {
-    uint64_t w[kKeyWords];
-    memcpy(w, reinterpret_cast<const uint8_t*>(&key) + kKeyOffset, sizeof w);
-    uint64_t diff = 0;
-    for (unsigned i = 0; i < kKeyWords; ++i) diff |= w[i] ^ e.key[i];
-    return diff == 0;
-  }
 
   unsigned sets_;  // power of two
   unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0;
   bool thrashing_ = false;
-  std::unique_ptr<Tag[]> tags_;
   std::unique_ptr<Entry[]> entries_;
+  std::unique_ptr<LongPath, Free> long_paths_;
 };
+
+using SignatureCache = ExactMatchCache<HeaderSignature>;
+using KeyCache = ExactMatchCache<ArrivalKey>;
 
 }  // namespace sluice

@@ -12,6 +12,11 @@
 //   void drop(rte_mbuf* m, DropReason why);       // count and free
 //   rte_mbuf* copy(const rte_mbuf* m);            // deep, writable copy or nullptr
 //
+// and may have
+//
+//   void output_run(uint16_t port_no, rte_mbuf* const* pkts, uint16_t n);
+//                                                 // output() of each, in order
+//
 // Every method that receives an mbuf takes ownership of it: it must send,
 // queue, hand on or free it. Every packet given to the pipeline ends in
 // exactly one of output/flood/normal/controller/nf/drop. When an action list

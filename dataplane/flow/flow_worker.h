@@ -1,5 +1,5 @@
 // FlowWorker: everything one forwarding worker owns for the flow pipeline:
-// its exact-match cache, its per-rule counters, its meter states and its
+// its exact-match caches, its per-rule counters, its meter states and its
 // pipeline statistics. Created by Pipeline::add_worker() on the control
 // thread before the worker starts.
 //
@@ -11,6 +11,7 @@
 
 #include <rte_common.h>
 #include <rte_meter.h>
+#include <rte_prefetch.h>
 
 #include <atomic>
 #include <cstdint>
@@ -36,12 +37,14 @@ struct FlowWorkerStats {
 
 class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
  public:
-  FlowWorker(unsigned thread_id, uint32_t max_rules, unsigned emc_entries)
+  FlowWorker(unsigned thread_id, uint32_t max_rules, unsigned signature_emc_entries,
+             unsigned key_emc_entries)
       : thread_id_(thread_id),
         max_rules_(max_rules),
         counters_(static_cast<RuleCounter*>(
             std::aligned_alloc(RTE_CACHE_LINE_SIZE, round_up(sizeof(RuleCounter) * max_rules)))),
-        emc(emc_entries) {
+        signature_emc(signature_emc_entries),
+        key_emc(key_emc_entries) {
     if (counters_ == nullptr) throw std::bad_alloc();
     for (uint32_t i = 0; i < max_rules; ++i) new (&counters_[i]) RuleCounter;
   }
@@ -53,12 +56,15 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
   unsigned thread_id() const { return thread_id_; }
 
   // Data path (owning worker).
-  void count(uint32_t rule_id, uint32_t bytes, uint64_t now) {
+  void count(uint32_t rule_id, uint32_t bytes, uint64_t now) { count(rule_id, 1, bytes, now); }
+  void count(uint32_t rule_id, uint32_t packets, uint64_t bytes, uint64_t now) {
     RuleCounter& c = counters_[rule_id];
-    c.packets.store(c.packets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    c.packets.store(c.packets.load(std::memory_order_relaxed) + packets,
+                    std::memory_order_relaxed);
     c.bytes.store(c.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
     c.last_hit.store(now, std::memory_order_relaxed);
   }
+  void prefetch_counter(uint32_t rule_id) const { rte_prefetch0(&counters_[rule_id]); }
   static void bump(std::atomic<uint64_t>& c) { add(c, 1); }
   static void add(std::atomic<uint64_t>& c, uint64_t n) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -98,7 +104,9 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
   RuleCounter* counters_;
 
  public:
-  ExactMatchCache emc;
+  // Common frames are cached by HeaderSignature, the others by FlowKey.
+  SignatureCache signature_emc;
+  KeyCache key_emc;
 
  private:
   MeterState meters_[kMaxMeters];

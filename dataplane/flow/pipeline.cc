@@ -93,7 +93,8 @@ FlowWorker& Pipeline::add_worker(unsigned rcu_thread_id) {
     if (w->thread_id() == rcu_thread_id)
       throw Error("flow pipeline: worker " + std::to_string(rcu_thread_id) + " exists", EEXIST);
   workers_.push_back(
-      std::make_unique<FlowWorker>(rcu_thread_id, config_.max_rules, config_.emc_entries));
+      std::make_unique<FlowWorker>(rcu_thread_id, config_.max_rules,
+                                   config_.signature_emc_entries, config_.emc_entries));
   return *workers_.back();
 }
 

@@ -36,7 +36,11 @@ namespace sluice {
 
 struct PipelineConfig {
   uint32_t max_rules = 1u << 18;  // rule ids (counter slots); per worker 24 B each
-  unsigned emc_entries = 8192;    // per worker; power of two
+  // Exact-match cache entries per worker (rounded down to a power of two):
+  // for common frames 64 B each, enough to hold 100k flows; for the others
+  // 128 B each.
+  unsigned signature_emc_entries = 1u << 18;
+  unsigned emc_entries = 8192;
   uint64_t tsc_hz = 0;            // 0: rte_get_tsc_hz()
 };
 

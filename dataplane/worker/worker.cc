@@ -3,6 +3,8 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
+
 #include "dataplane/flow/flow_processor.h"
 #include "dataplane/worker/flow_sink.h"
 
@@ -68,21 +70,21 @@ void Worker::send_injected() noexcept {
   for (unsigned i = 0; i < n; ++i) output(pkts[i]->port, pkts[i]);
 }
 
-void Worker::output(uint16_t port_id, rte_mbuf* m) noexcept {
+void Worker::output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n) noexcept {
   if (!view_->has(port_id)) {
-    drop(port_id, m, DropReason::port_down);
+    for (uint16_t i = 0; i < n; ++i) drop(port_id, pkts[i], DropReason::port_down);
     return;
   }
   TxBuffer& buffer = tx_[port_id];
-  if (buffer.count == 0) {
-    dirty_[dirty_count_++] = port_id;
-  } else if (buffer.count == kBurst) {
-    const uint16_t queue = static_cast<uint16_t>(index_ % view_->tx_queues[port_id]);
-    rte_spinlock_t* lock =
-        view_->tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
-    tx_flush(buffer, port_id, queue, lock, ports_[port_id]);  // stays in dirty_
+  if (buffer.count == 0 && n > 0) dirty_[dirty_count_++] = port_id;
+  while (n > 0) {
+    if (buffer.count == kBurst) tx_flush_port(*view_, port_id);  // stays in dirty_
+    const uint16_t take = std::min<uint16_t>(n, static_cast<uint16_t>(kBurst - buffer.count));
+    std::copy_n(pkts, take, buffer.pkts + buffer.count);
+    buffer.count = static_cast<uint16_t>(buffer.count + take);
+    pkts += take;
+    n = static_cast<uint16_t>(n - take);
   }
-  buffer.pkts[buffer.count++] = m;
 }
 
 void Worker::flood(uint16_t in_port_id, rte_mbuf* m) noexcept {
@@ -104,14 +106,15 @@ void Worker::drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept {
   rte_pktmbuf_free(m);
 }
 
+void Worker::tx_flush_port(const PortView& view, uint16_t port_id) noexcept {
+  const uint16_t queue = static_cast<uint16_t>(index_ % view.tx_queues[port_id]);
+  rte_spinlock_t* lock =
+      view.tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
+  tx_flush(tx_[port_id], port_id, queue, lock, ports_[port_id]);
+}
+
 void Worker::flush(const PortView& view) noexcept {
-  for (uint16_t i = 0; i < dirty_count_; ++i) {
-    const uint16_t port_id = dirty_[i];
-    const uint16_t queue = static_cast<uint16_t>(index_ % view.tx_queues[port_id]);
-    rte_spinlock_t* lock =
-        view.tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
-    tx_flush(tx_[port_id], port_id, queue, lock, ports_[port_id]);
-  }
+  for (uint16_t i = 0; i < dirty_count_; ++i) tx_flush_port(view, dirty_[i]);
   dirty_count_ = 0;
 }
 

@@ -60,7 +60,9 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
   const WorkerCounters& loop_counters() const { return loop_; }
 
   // Output stage used by l2_forward and the pipeline (ports by DPDK id).
-  void output(uint16_t port_id, rte_mbuf* m) noexcept;
+  void output(uint16_t port_id, rte_mbuf* m) noexcept { output_run(port_id, &m, 1); }
+  // output() of each of `n` packets, in order.
+  void output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n) noexcept;
   void flood(uint16_t in_port_id, rte_mbuf* m) noexcept;
   void drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept;
 
@@ -68,6 +70,7 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
   friend class FlowSink;
   void poll(const PortView& view, const PipelineVersion& flows, uint64_t tsc, uint32_t now_s) noexcept;
   void send_injected() noexcept;
+  void tx_flush_port(const PortView& view, uint16_t port_id) noexcept;
   void flush(const PortView& view) noexcept;
 
   const unsigned index_;

@@ -19,6 +19,7 @@ class FlowFixture : public ::testing::Test {
     rcu = std::make_unique<Rcu>(8);
     PipelineConfig cfg;
     cfg.max_rules = 1u << 14;
+    cfg.signature_emc_entries = 1024;
     cfg.emc_entries = 1024;
     pipeline = std::make_unique<Pipeline>(*rcu, cfg);
   }

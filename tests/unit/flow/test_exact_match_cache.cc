@@ -9,28 +9,28 @@
 namespace sluice {
 namespace {
 
-unsigned admitted(ExactMatchCache& emc, unsigned misses) {
+unsigned admitted(KeyCache& emc, unsigned misses) {
   unsigned n = 0;
   for (unsigned i = 0; i < misses; ++i) n += emc.admit();
   return n;
 }
 
 TEST(ExactMatchCacheThrottle, AdmitsEveryMissUntilAWindowThrashes) {
-  ExactMatchCache emc(256);
+  KeyCache emc(256);
   EXPECT_EQ(admitted(emc, 1000), 1000u) << "a fresh cache";
-  emc.account(ExactMatchCache::kWindow - 1, 0);
+  emc.account(KeyCache::kWindow - 1, 0);
   EXPECT_EQ(admitted(emc, 1000), 1000u) << "the window is not over yet";
   emc.account(1, 0);  // a whole window without a hit
-  EXPECT_EQ(admitted(emc, 32 * ExactMatchCache::kThrottle), 32u) << "one in kThrottle";
+  EXPECT_EQ(admitted(emc, 32 * KeyCache::kThrottle), 32u) << "one in kThrottle";
 }
 
 TEST(ExactMatchCacheThrottle, OneHitInFourIsEnough) {
-  ExactMatchCache emc(256);
-  emc.account(ExactMatchCache::kWindow, 0);
+  KeyCache emc(256);
+  emc.account(KeyCache::kWindow, 0);
   ASSERT_LT(admitted(emc, 100), 100u);
-  emc.account(ExactMatchCache::kWindow, ExactMatchCache::kWindow / 4);
+  emc.account(KeyCache::kWindow, KeyCache::kWindow / 4);
   EXPECT_EQ(admitted(emc, 100), 100u) << "1 hit in 4: not thrashing";
-  emc.account(ExactMatchCache::kWindow, ExactMatchCache::kWindow / 4 - 1);
+  emc.account(KeyCache::kWindow, KeyCache::kWindow / 4 - 1);
   EXPECT_LT(admitted(emc, 100), 100u) << "just under 1 in 4: thrashing";
 }
 

@@ -239,7 +239,7 @@ TEST_F(Differential, RandomRulesAndPacketsAgreeWithLinearScan) {
   Gen gen(12345);
   std::vector<RefRule> ref;
   uint64_t seq = 0;
-  ExactMatchCache emc(256);
+  KeyCache emc(256);
   size_t checked = 0, matched = 0, emc_hits = 0;
   for (int round = 0; round < 40; ++round) {
     std::vector<FlowKey> round_keys;
@@ -282,7 +282,7 @@ TEST_F(Differential, RandomRulesAndPacketsAgreeWithLinearScan) {
       FlowKey key;
       ASSERT_EQ(extract_flow_key(m, in_port, key), ParseStatus::ok);
       rte_pktmbuf_free(m);
-      uint32_t h = ExactMatchCache::hash(key);
+      uint32_t h = ArrivalKey(key).hash();
       FlowKey walk = key;
       FlowPath path;
       resolve_path(v, walk, path);
@@ -295,16 +295,16 @@ TEST_F(Differential, RandomRulesAndPacketsAgreeWithLinearScan) {
       }
       // The cache returns the same path for this generation, nothing for others.
       FlowPath cached;
-      if (emc.lookup(key, h, v.generation, cached)) {
+      if (emc.lookup(ArrivalKey(key), h, v.generation, cached)) {
         ++emc_hits;
         ASSERT_EQ(cached.n, path.n);
         if (path.n) {
           ASSERT_EQ(cached.rules[0], path.rules[0]);
         }
       }
-      emc.insert(key, h, v.generation, path);
-      ASSERT_TRUE(emc.lookup(key, h, v.generation, cached));
-      ASSERT_FALSE(emc.lookup(key, h, v.generation + 1, cached));
+      emc.insert(ArrivalKey(key), h, v.generation, path);
+      ASSERT_TRUE(emc.lookup(ArrivalKey(key), h, v.generation, cached));
+      ASSERT_FALSE(emc.lookup(ArrivalKey(key), h, v.generation + 1, cached));
       round_keys.push_back(key);
       ++checked;
     }
