@@ -1,5 +1,5 @@
 // ExactMatchCache: a per-worker, fixed-size cache from what a packet looked
-// like on arrival to the FlowPath the pipeline gave it. Two-way set
+// like on arrival to the FlowPath the pipeline gave it. Four-way set
 // associative, no heap after construction. Every entry carries the pipeline
 // generation it was computed at: an entry of another generation is a miss, so
 // a cached rule pointer is only followed while the version that holds it is
@@ -85,29 +85,30 @@ class ExactMatchCache {
  public:
   static constexpr unsigned kMaxPath = 8;  // longer paths are not cached
   static constexpr int kMiss = -1;
+  static constexpr unsigned kWays = 4;
 
-  // `entries` is rounded down to a power of two (at least 2). Control thread,
+  // `entries` is rounded down to a power of two (at least kWays). Control thread,
   // before the worker runs; throws std::bad_alloc. The side array of long
   // paths comes zeroed from calloc, so its pages cost memory only once used.
   explicit ExactMatchCache(unsigned entries = 8192)
-      : sets_(std::bit_floor(std::max(entries, 2u)) / 2),
-        entries_(new Entry[2 * sets_]()),
-        long_paths_(static_cast<LongPath*>(std::calloc(2 * sets_, sizeof(LongPath)))) {
+      : sets_(std::bit_floor(std::max(entries, kWays)) / kWays),
+        entries_(new Entry[kWays * sets_]()),
+        long_paths_(static_cast<LongPath*>(std::calloc(kWays * sets_, sizeof(LongPath)))) {
     if (long_paths_ == nullptr) throw std::bad_alloc();
   }
 
-  unsigned capacity() const { return 2 * sets_; }
+  unsigned capacity() const { return kWays * sets_; }
 
   // Starts loading the set `h` maps to; find() a little later reads it.
   void prefetch(uint32_t h) const {
-    const auto* set = reinterpret_cast<const char*>(&entries_[2 * set_of(h)]);
-    for (size_t off = 0; off < 2 * sizeof(Entry); off += RTE_CACHE_LINE_SIZE)
+    const auto* set = reinterpret_cast<const char*>(&entries_[kWays * set_of(h)]);
+    for (size_t off = 0; off < kWays * sizeof(Entry); off += RTE_CACHE_LINE_SIZE)
       rte_prefetch0(set + off);
   }
   // The entry holding `key` at `generation`, or kMiss (absent or stale).
   int find(const Key& key, uint32_t h, uint64_t generation) const {
-    const unsigned first = 2 * set_of(h);
-    for (unsigned e = first; e < first + 2; ++e)
+    const unsigned first = kWays * set_of(h);
+    for (unsigned e = first; e < first + kWays; ++e)
       if (entries_[e].generation == generation && entries_[e].key == key) return static_cast<int>(e);
     return kMiss;
   }
@@ -154,10 +155,16 @@ class ExactMatchCache {
 
   void insert(const Key& key, uint32_t h, uint64_t generation, const FlowPath& path) {
     if (path.n > kMaxPath) return;
-    const unsigned first = 2 * set_of(h);
-    const unsigned e = entries_[first].generation != generation       ? first
-                       : entries_[first + 1].generation != generation ? first + 1
-                                                                      : first + ((h >> 31) & 1);
+    // A stale or empty way, else one picked by hash bits the set index does
+    // not use.
+    const unsigned first = kWays * set_of(h);
+    unsigned e = first + (h >> 30) % kWays;
+    for (unsigned way = first; way < first + kWays; ++way) {
+      if (entries_[way].generation != generation) {
+        e = way;
+        break;
+      }
+    }
     Entry& entry = entries_[e];
     entry.key = key;
     entry.generation = generation;

@@ -40,9 +40,17 @@ struct BurstStage {
   HeaderSignature sigs[kMax];
   FlowKey keys[kMax];
   uint32_t hashes[kMax];
-  SoleRule sole[kMax];  // the path is one rule; else sole[i].rule is nullptr: paths[i]
-  FlowPath paths[kMax];
+  // Written before they are read, so not initialised (their types have
+  // member initialisers): sole[i] when the path is one rule, else
+  // sole[i].rule is nullptr and paths[i] holds it. Repeats have neither.
+  union {
+    SoleRule sole[kMax];
+  };
+  union {
+    FlowPath paths[kMax];
+  };
 
+  BurstStage() {}
   static bool has(uint32_t mask, unsigned i) { return (mask >> i) & 1; }
 };
 
@@ -61,8 +69,8 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
 }
 
 // Looks up every live packet that does not repeat its predecessor in its
-// cache, resolves the misses together (table 0 with bulk hash lookups),
-// inserts them, and gives repeats their predecessor's path.
+// cache, resolves the misses together (table 0 with bulk hash lookups) and
+// inserts them.
 template <class Sink>
 inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v,
                           rte_mbuf* const* batch, unsigned count, uint16_t in_port, Sink& sink) {
@@ -115,11 +123,6 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
       }
     }
   }
-  for (unsigned i = 1; i < count; ++i) {
-    if (!BurstStage::has(s.repeat, i)) continue;
-    s.sole[i] = s.sole[i - 1];
-    if (s.sole[i].rule == nullptr) s.paths[i] = s.paths[i - 1];
-  }
   w.signature_emc.account(sig_lookups, sig_hits);
   w.key_emc.account(key_lookups, key_hits);
   const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live));
@@ -128,55 +131,6 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   FlowWorker::add(w.stats.emc_hits, sig_hits + key_hits + repeats);
   FlowWorker::add(w.stats.emc_misses, misses);
 }
-
-// Packets of one-rule paths are counted per run of the same rule: one counter
-// update for a run, however long.
-struct RuleRun {
-  uint32_t id = 0;
-  uint32_t packets = 0;
-  uint64_t bytes = 0;
-
-  void add(FlowWorker& w, uint32_t rule_id, uint32_t len, uint64_t now) {
-    if (rule_id != id) {
-      flush(w, now);
-      id = rule_id;
-    }
-    ++packets;
-    bytes += len;
-  }
-  void flush(FlowWorker& w, uint64_t now) {
-    if (packets > 0) w.count(id, packets, bytes, now);
-    packets = 0;
-    bytes = 0;
-  }
-};
-
-// Packets of one-rule paths to the same port, collected in arrival order and
-// handed to the Sink together (output_run when it has one).
-template <class Sink>
-struct OutputRun {
-  int32_t port = -1;
-  uint16_t n = 0;
-  rte_mbuf* pkts[BurstStage::kMax];
-
-  void add(Sink& sink, int32_t to, rte_mbuf* m) {
-    if (to != port) {
-      flush(sink);
-      port = to;
-    }
-    pkts[n++] = m;
-  }
-  void flush(Sink& sink) {
-    if (n == 0) return;
-    const auto p = static_cast<uint16_t>(port);
-    if constexpr (requires { sink.output_run(p, pkts, n); }) {
-      sink.output_run(p, pkts, n);
-    } else {
-      for (uint16_t i = 0; i < n; ++i) sink.output(p, pkts[i]);
-    }
-    n = 0;
-  }
-};
 
 }  // namespace detail
 
@@ -198,11 +152,14 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
     s.live = count == 32 ? ~0u : (1u << count) - 1;
     s.common = s.repeat = s.keyed = 0;
     for (unsigned i = 0; i < count; ++i) rte_prefetch0(rte_pktmbuf_mtod(batch[i], const void*));
+    HeaderSignature prev{};
     for (unsigned i = 0; i < count; ++i) {
-      if (!header_signature(batch[i], in_port, s.sigs[i])) continue;
+      HeaderSignature sig;
+      if (!header_signature(batch[i], in_port, sig)) continue;
+      s.sigs[i] = sig;
+      if (i > 0 && BurstStage::has(s.common, i - 1) && sig == prev) s.repeat |= 1u << i;
       s.common |= 1u << i;
-      if (i > 0 && BurstStage::has(s.common, i - 1) && s.sigs[i] == s.sigs[i - 1])
-        s.repeat |= 1u << i;
+      prev = sig;
     }
     for (unsigned i = 0; i < count; ++i) {
       if (BurstStage::has(s.repeat, i)) continue;
@@ -215,30 +172,60 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       }
     }
     detail::resolve_stage(s, w, v, batch, count, in_port, sink);
-    detail::RuleRun run;
-    detail::OutputRun<Sink> out;
+    // Act, in arrival order. Packets of one-rule paths that just output are
+    // counted per run of the same rule and handed over per run of the same
+    // port (Sink::output_run when there is one).
+    uint32_t run_rule = 0, run_packets = 0;
+    uint64_t run_bytes = 0;
+    int32_t out_port = -1;
+    uint16_t out_n = 0;
+    rte_mbuf* out[BurstStage::kMax];
+    auto hand_over = [&] {
+      if (out_n == 0) return;
+      const auto port = static_cast<uint16_t>(out_port);
+      if constexpr (requires { sink.output_run(port, out, out_n); }) {
+        sink.output_run(port, out, out_n);
+      } else {
+        for (uint16_t k = 0; k < out_n; ++k) sink.output(port, out[k]);
+      }
+      out_n = 0;
+    };
+    unsigned first = 0;  // of the run of repeats packet i belongs to
     for (unsigned i = 0; i < count; ++i) {
       if (!BurstStage::has(s.live, i)) continue;
+      if (!BurstStage::has(s.repeat, i)) first = i;
       rte_mbuf* m = batch[i];
-      const SoleRule& sole = s.sole[i];
+      const SoleRule sole = s.sole[first];
       if (sole.output >= 0) {  // the common case
-        run.add(w, sole.id, m->pkt_len, now);
-        out.add(sink, sole.output, m);
+        if (sole.id != run_rule || run_packets == 0) {
+          if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
+          run_rule = sole.id;
+          run_packets = 0;
+          run_bytes = 0;
+        }
+        ++run_packets;
+        run_bytes += m->pkt_len;
+        if (sole.output != out_port) {
+          hand_over();
+          out_port = sole.output;
+        }
+        out[out_n++] = m;
         continue;
       }
-      out.flush(sink);  // what this packet outputs comes after them
+      hand_over();  // what this packet outputs comes after them
       // Group select hashes the arrival key: parse it if only the signature
       // was read.
       if (!BurstStage::has(s.keyed, i) && !detail::key_packet(s, i, m, in_port, sink)) continue;
+      FlowPath& path = s.paths[first];
       if (sole.rule != nullptr) {
-        s.paths[i].n = 1;
-        s.paths[i].missed = false;
-        s.paths[i].rules[0] = sole.rule;
+        path.n = 1;
+        path.missed = false;
+        path.rules[0] = sole.rule;
       }
-      execute_path(s.paths[i], m, s.keys[i], w, v, now, sink);
+      execute_path(path, m, s.keys[i], w, v, now, sink);
     }
-    out.flush(sink);
-    run.flush(w, now);
+    hand_over();
+    if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
   }
 }
 
