@@ -43,22 +43,22 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
     const uint16_t n = rte_eth_rx_burst(rxq.port_id, rxq.queue, burst, kBurst);
     if (n == 0) continue;
     PortCounters& in = ports_[rxq.port_id];
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < n; ++i) bytes += burst[i]->pkt_len;
-    in.rx_packets.add(n);
-    in.rx_bytes.add(bytes);
-    loop_.packets.add(n);
-    loop_.bursts.add(1);
     FlowSink sink(*this, rxq.port_id, view.number[rxq.port_id], tsc, now_s);
     const uint16_t in_port = view.number[rxq.port_id];
+    uint64_t bytes = 0;
     uint16_t frames = 0;  // the burst without runts, in order
     for (uint16_t i = 0; i < n; ++i) {
+      bytes += burst[i]->pkt_len;
       if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
         drop(rxq.port_id, burst[i], DropReason::runt);
       } else {
         burst[frames++] = burst[i];
       }
     }
+    in.rx_packets.add(n);
+    in.rx_bytes.add(bytes);
+    loop_.packets.add(n);
+    loop_.bursts.add(1);
     process_burst(flows_, flows, burst, frames, in_port, tsc, sink);
     if (!nf_stage_.empty()) nf_stage_.run(nfs_, index_, in_port, tsc, flows_, flows, sink);
   }
