@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <set>
 
 #include "common/error.h"
@@ -50,25 +51,23 @@ const char* removed_reason_name(RemovedReason r) {
   return "?";
 }
 
+// One rule identity a transaction touches: the live rule before the commit
+// and what it is after.
 struct Pipeline::Staged {
+  RuleIdentity id;             // its match outlives the commit (an op's or base's)
+  size_t live = 0;             // base's position in live_
   FlowRule* base = nullptr;    // the live rule with this identity before the commit
-  std::optional<Rule> rule;    // what it is after; nullopt = absent
+  const Rule* rule = nullptr;  // after: an op's rule, base->rule or an edit; nullptr = absent
   bool keep_counters = false;  // a modify of `base`: keep id, counters and age
 };
 
-size_t Pipeline::IdentityHash::operator()(const Identity& i) const {
-  uint64_t h = 1469598103934665603ull ^ (uint64_t{i.table} << 16 | i.priority);
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
-  mix(i.match.present_bits());
-  for (unsigned f = 0; f < kFieldCount; ++f) {
-    if (!i.match.has(static_cast<Field>(f))) continue;
-    const FieldMatch& m = i.match.get(static_cast<Field>(f));
-    mix(static_cast<uint64_t>(m.value));
-    mix(static_cast<uint64_t>(m.value >> 64));
-    mix(static_cast<uint64_t>(m.mask) ^ (uint64_t{m.lo} << 32 | m.hi));
-  }
-  return h;
-}
+// What a transaction does, before it is applied: staged identities in the
+// order they were first touched (fresh rules get their seq in that order).
+struct Pipeline::Overlay {
+  std::vector<Staged> staged;
+  RuleIdentityMap<uint32_t> index;  // into staged
+  std::deque<Rule> edited;          // rules a modify changed
+};
 
 Pipeline::Pipeline(Rcu& rcu, PipelineConfig config)
     : rcu_(rcu), config_(config), tsc_hz_(config.tsc_hz ? config.tsc_hz : rte_get_tsc_hz()) {
@@ -83,7 +82,7 @@ Pipeline::~Pipeline() {
   rcu_.drain();
   delete version_.load();
   for (auto& f : pending_garbage_) f();
-  for (auto& [id, r] : live_) delete r;
+  live_.for_each([](const RuleIdentity&, FlowRule* r) { delete r; });
   for (auto& [z, fresh] : zombies_) delete z;
   // Classifiers free their hashes and buckets as they go.
 }
@@ -123,74 +122,77 @@ PipelineVersion* Pipeline::build_version(uint64_t generation) const {
   return v;
 }
 
-void Pipeline::stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
+void Pipeline::stage(const FlowMod& op, Overlay& overlay,
                      std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
                      std::map<uint32_t, MeterRef>& meters,
                      std::array<TableMiss, kMaxTables>& misses) {
-  auto entry = [&](const Identity& id) -> Staged& {
-    auto it = overlay.find(id);
-    if (it != overlay.end()) return it->second;
-    Staged s;
-    auto live = live_.find(id);
-    if (live != live_.end()) {
-      s.base = live->second;
-      s.rule = live->second->rule;
+  // The staged entry of `id`, made from the live rule on first touch; nullptr
+  // when `id` is neither staged nor live and `create` is false.
+  auto entry = [&](const RuleIdentity& id, bool create) -> Staged* {
+    size_t at = overlay.index.find(id);
+    if (at != RuleIdentityMap<uint32_t>::npos) return &overlay.staged[overlay.index.at(at).value];
+    size_t live = live_.find(id);
+    if (live == RuleIndex::npos && !create) return nullptr;
+    overlay.index.insert(id, static_cast<uint32_t>(overlay.staged.size()));
+    Staged& s = overlay.staged.emplace_back();
+    s.id = id;
+    if (live != RuleIndex::npos) {
+      s.live = live;
+      s.base = live_.at(live).value;
+      s.rule = &s.base->rule;
       s.keep_counters = true;
     }
-    auto& node = *overlay.emplace(id, std::move(s)).first;
-    order.push_back(&node);
-    return node.second;
+    return &s;
   };
   // Identities of the current (staged) rules of `table` selected by `op`.
   auto select = [&](uint8_t table) {
-    std::vector<Identity> out;
-    for (const auto& [id, r] : live_)
-      if (id.table == table && !overlay.count(id) && covers(op.rule.match, r->rule.match) &&
-          cookie_ok(r->rule.cookie, op))
+    std::vector<RuleIdentity> out;
+    live_.for_each([&](const RuleIdentity& id, const FlowRule* r) {
+      if (id.table == table && !overlay.index.contains(id) &&
+          covers(op.rule.match, r->rule.match) && cookie_ok(r->rule.cookie, op))
         out.push_back(id);
-    for (const auto& [id, s] : overlay)
-      if (id.table == table && s.rule && covers(op.rule.match, s.rule->match) &&
+    });
+    for (const Staged& s : overlay.staged)
+      if (s.id.table == table && s.rule && covers(op.rule.match, s.rule->match) &&
           cookie_ok(s.rule->cookie, op))
-        out.push_back(id);
+        out.push_back(s.id);
     return out;
   };
   auto modify = [&](Staged& s) {
-    Rule next = *s.rule;
+    Rule& next = overlay.edited.emplace_back(*s.rule);
     next.actions = op.rule.actions;
     validate_rule(next);
-    s.rule = std::move(next);
+    s.rule = &next;
   };
 
   switch (op.op) {
     case FlowMod::Op::add: {
       validate_rule(op.rule);
-      Staged& s = entry({op.rule.table, op.rule.priority, op.rule.match});
-      s.rule = op.rule;
-      s.keep_counters = false;
+      Staged* s = entry(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match), true);
+      s->rule = &op.rule;
+      s->keep_counters = false;
       break;
     }
     case FlowMod::Op::modify_strict:
     case FlowMod::Op::remove_strict: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      Identity id{op.rule.table, op.rule.priority, op.rule.match};
-      if (!overlay.count(id) && !live_.count(id)) break;
-      Staged& s = entry(id);
-      if (!s.rule || !cookie_ok(s.rule->cookie, op)) break;
+      Staged* s = entry(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match), false);
+      if (s == nullptr || !s->rule || !cookie_ok(s->rule->cookie, op)) break;
       if (op.op == FlowMod::Op::remove_strict)
-        s.rule.reset();
+        s->rule = nullptr;
       else
-        modify(s);
+        modify(*s);
       break;
     }
     case FlowMod::Op::modify:
     case FlowMod::Op::remove: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      for (const Identity& id : select(op.rule.table)) {
-        Staged& s = entry(id);
+      for (const RuleIdentity& id : select(op.rule.table)) {
+        Staged* s = entry(id, true);
         if (op.op == FlowMod::Op::remove)
-          s.rule.reset();
+          s->rule = nullptr;
         else
-          modify(s);
+          modify(*s);
       }
       break;
     }
@@ -244,13 +246,14 @@ CommitResult Pipeline::commit(const Transaction& txn) {
     ++removed_dropped_;
   }
   Overlay overlay;
-  OverlayOrder order;  // first touch: fresh rules get their seq in this order
+  overlay.staged.reserve(txn.size());
+  overlay.index.reserve(txn.size());
   auto groups = groups_;
   auto meters = meters_;
   auto misses = misses_;
   for (size_t i = 0; i < txn.ops().size(); ++i) {
     try {
-      stage(txn.ops()[i], overlay, order, groups, meters, misses);
+      stage(txn.ops()[i], overlay, groups, meters, misses);
     } catch (const Error& e) {
       throw at_op(i, e);
     }
@@ -267,16 +270,24 @@ CommitResult Pipeline::commit(const Transaction& txn) {
                     ENOENT, "/actions/" + std::to_string(a));
     }
   };
-  for (const auto& [id, s] : overlay)
-    if (s.rule) check_refs(*s.rule);
+  size_t fresh = 0, inserts = 0;
+  for (const Staged& s : overlay.staged) {
+    if (!s.rule) continue;
+    check_refs(*s.rule);
+    if (!(s.base && s.keep_counters)) ++fresh;
+    ++inserts;
+  }
   if (groups.size() != groups_.size() || meters.size() != meters_.size())
-    for (const auto& [id, r] : live_)
-      if (!overlay.count(id)) check_refs(r->rule);
-  size_t fresh = 0;
-  for (const auto& [id, s] : overlay)
-    if (s.rule && !(s.base && s.keep_counters)) ++fresh;
+    live_.for_each([&](const RuleIdentity& id, const FlowRule* r) {
+      if (!overlay.index.contains(id)) check_refs(r->rule);
+    });
   if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
     throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
+
+  // Room for every insert, so that the staged positions in live_ stay valid.
+  if (live_.reserve(inserts))
+    for (Staged& s : overlay.staged)
+      if (s.base) s.live = live_.find(s.id);
 
   // Apply: new rules invisible until the next generation is published.
   const PipelineVersion* old = current();
@@ -285,32 +296,32 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   CommitResult result;
   result.generation = gen;
   Garbage garbage;
-  std::vector<FlowRule*> unlink;  // rules removed at `gen`
-  std::set<FlowRule*> kept_ids;   // unlinked rules whose id lives on
+  // Rules removed at `gen`, and whether their id is freed with them (not when
+  // a modify keeps it).
+  std::vector<std::pair<FlowRule*, bool>> unlink;
   struct Applied {
-    const Identity* id;
-    FlowRule* base;   // unlinked live rule, or nullptr
+    const Staged* staged;
     FlowRule* added;  // inserted rule, or nullptr
-    bool fresh_id;
   };
   std::vector<Applied> applied;
+  applied.reserve(overlay.staged.size());
   size_t removed_before = removed_.size();
   try {
-    for (auto* node : order) {
-      const Identity& id = node->first;
-      Staged& s = node->second;
-      if (s.base && s.rule && s.keep_counters && *s.rule == s.base->rule) continue;
-      Applied step{&id, nullptr, nullptr, false};
+    for (const Staged& s : overlay.staged) {
+      bool keep = s.base && s.keep_counters;
+      if (keep && s.rule && (s.rule == &s.base->rule || *s.rule == s.base->rule)) continue;
+      applied.push_back({&s, nullptr});
       if (s.base) {
         s.base->removed_gen.store(gen, std::memory_order_relaxed);
-        step.base = s.base;
-        live_.erase(id);
-        applied.push_back(step);
-        unlink.push_back(s.base);
+        live_.erase(s.live);
+        unlink.push_back({s.base, !(keep && s.rule)});
         if (!s.rule) {
-          FlowStats st = stats_of(*s.base);
-          removed_.push_back({s.base->rule, RemovedReason::deleted, st.packets, st.bytes,
-                              double(now - s.base->install_tsc) / tsc_hz_});
+          FlowRemoved& rec = removed_.emplace_back();
+          rec.rule = s.base->rule;
+          rec.reason = RemovedReason::deleted;
+          uint64_t last_hit;
+          count(*s.base, rec.packets, rec.bytes, last_hit);
+          rec.duration_s = double(now - s.base->install_tsc) / tsc_hz_;
           ++result.removed;
         }
       }
@@ -318,7 +329,6 @@ CommitResult Pipeline::commit(const Transaction& txn) {
       auto r = std::make_unique<FlowRule>();
       r->rule = *s.rule;
       compile_flow_rule(*r);
-      bool keep = s.base && s.keep_counters;
       r->id = keep ? s.base->id : alloc_id();
       r->seq = keep ? s.base->seq : next_seq_++;
       r->install_tsc = keep ? s.base->install_tsc : now;
@@ -329,32 +339,23 @@ CommitResult Pipeline::commit(const Transaction& txn) {
         if (!keep) free_id(r->id);
         throw;
       }
-      if (keep) {
-        kept_ids.insert(s.base);
-        ++result.modified;
-      } else {
-        ++result.added;
-      }
-      step.added = r.release();
-      step.fresh_id = !keep;
-      if (step.base)
-        applied.back() = step;
-      else
-        applied.push_back(step);
-      live_[id] = step.added;
+      ++(keep ? result.modified : result.added);
+      applied.back().added = r.release();
+      live_.insert(s.id.at(applied.back().added->rule.match), applied.back().added);
     }
   } catch (...) {
     // DPDK could not allocate (ENOMEM): undo. Inserted rules become invisible
     // at every generation and are unlinked by the next commit.
     for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
+      const Staged& s = *it->staged;
       if (it->added) {
         it->added->removed_gen.store(it->added->added_gen, std::memory_order_relaxed);
-        zombies_.push_back({it->added, it->fresh_id});
-        live_.erase(*it->id);
+        zombies_.push_back({it->added, !(s.base && s.keep_counters)});
+        live_.erase(live_.find(s.id));
       }
-      if (it->base) {
-        it->base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
-        live_[*it->id] = it->base;
+      if (s.base) {
+        s.base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
+        live_.insert(s.id.at(s.base->rule.match), s.base);
       }
     }
     removed_.resize(removed_before);
@@ -379,22 +380,20 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   for (auto& f : garbage) f();
   for (auto& f : pending_garbage_) f();
   pending_garbage_.clear();
-  for (const auto& [z, fresh] : zombies_) {
-    tables_[z->table]->remove(z, rcu_);
-    rcu_.retire([this, z = z, fresh = fresh] {
-      if (fresh) free_id(z->id);
-      delete z;
-    });
-  }
-  zombies_.clear();
 
-  // Unlink what no reader can see any more; free it after one more grace period.
-  for (FlowRule* r : unlink) {
-    tables_[r->table]->remove(r, rcu_);
-    bool free = !kept_ids.count(r);
-    rcu_.retire([this, r, free] {
-      if (free) free_id(r->id);
-      delete r;
+  // Unlink what no reader can see any more; free it (hash slots, buckets,
+  // rules, ids) after one more grace period.
+  for (const auto& [z, fresh_id] : zombies_) unlink.push_back({z, fresh_id});
+  zombies_.clear();
+  if (!unlink.empty()) {
+    Garbage unlinked;
+    for (const auto& [r, free] : unlink) tables_[r->table]->remove(r, unlinked);
+    rcu_.retire([this, unlink = std::move(unlink), unlinked = std::move(unlinked)] {
+      for (const auto& f : unlinked) f();
+      for (const auto& [r, free] : unlink) {
+        if (free) free_id(r->id);
+        delete r;
+      }
     });
   }
   Garbage empty;
@@ -410,24 +409,31 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   return result;
 }
 
+void Pipeline::count(const FlowRule& r, uint64_t& packets, uint64_t& bytes,
+                     uint64_t& last_hit_tsc) const {
+  packets = bytes = last_hit_tsc = 0;
+  for (const auto& w : workers_) {
+    const RuleCounter& c = w->counter(r.id);
+    packets += c.packets.load(std::memory_order_relaxed);
+    bytes += c.bytes.load(std::memory_order_relaxed);
+    last_hit_tsc = std::max(last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
+  }
+}
+
 FlowStats Pipeline::stats_of(const FlowRule& r) const {
   FlowStats s;
   s.rule = r.rule;
   s.id = r.id;
-  for (const auto& w : workers_) {
-    const RuleCounter& c = w->counter(r.id);
-    s.packets += c.packets.load(std::memory_order_relaxed);
-    s.bytes += c.bytes.load(std::memory_order_relaxed);
-    s.last_hit_tsc = std::max(s.last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
-  }
+  count(r, s.packets, s.bytes, s.last_hit_tsc);
   s.duration_s = double(rte_get_tsc_cycles() - r.install_tsc) / tsc_hz_;
   return s;
 }
 
 std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
   std::vector<const FlowRule*> rules;
-  for (const auto& [id, r] : live_)
+  live_.for_each([&](const RuleIdentity&, const FlowRule* r) {
     if (!table || r->table == *table) rules.push_back(r);
+  });
   std::sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
     return a->table != b->table ? a->table < b->table : a->beats(*b);
   });
@@ -440,31 +446,33 @@ std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
 std::vector<FlowRemoved> Pipeline::expire(uint64_t now_tsc) {
   Transaction txn;
   std::vector<RemovedReason> reasons;
-  for (const auto& [id, r] : live_) {
+  live_.for_each([&](const RuleIdentity&, const FlowRule* r) {
     const Rule& rule = r->rule;
     std::optional<RemovedReason> why;
     if (rule.hard_timeout && now_tsc >= r->install_tsc + rule.hard_timeout * tsc_hz_)
       why = RemovedReason::hard_timeout;
     if (!why && rule.idle_timeout) {
-      uint64_t last = std::max(r->install_tsc, stats_of(*r).last_hit_tsc);
+      uint64_t packets, bytes, last_hit;
+      count(*r, packets, bytes, last_hit);
+      uint64_t last = std::max(r->install_tsc, last_hit);
       if (now_tsc >= last + rule.idle_timeout * tsc_hz_) why = RemovedReason::idle_timeout;
     }
-    if (!why) continue;
+    if (!why) return;
     txn.remove(rule.table, rule.match, true, rule.priority);
     reasons.push_back(*why);
-  }
+  });
   if (txn.empty()) return {};
   size_t before = removed_.size();
   // Strict removes are applied in order; overlay iteration order differs, so
   // match the records back by identity.
-  std::vector<Identity> ids;
+  std::vector<RuleIdentity> ids;
   for (const FlowMod& op : txn.ops())
-    ids.push_back({op.rule.table, op.rule.priority, op.rule.match});
+    ids.push_back(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match));
   commit(txn);
   std::vector<FlowRemoved> out;
   for (size_t i = before; i < removed_.size(); ++i) {
     FlowRemoved& rec = removed_[i];
-    Identity id{rec.rule.table, rec.rule.priority, rec.rule.match};
+    RuleIdentity id = RuleIdentity::of(rec.rule.table, rec.rule.priority, rec.rule.match);
     for (size_t k = 0; k < ids.size(); ++k)
       if (ids[k] == id) rec.reason = reasons[k];
     out.push_back(rec);

@@ -29,6 +29,7 @@
 
 #include "dataplane/flow/flow_extract.h"
 #include "dataplane/flow/flow_worker.h"
+#include "dataplane/flow/rule_identity_map.h"
 #include "dataplane/flow/transaction.h"
 #include "dataplane/rcu/rcu.h"
 
@@ -131,26 +132,20 @@ class Pipeline {
   uint64_t worker_stat(std::atomic<uint64_t> FlowWorkerStats::*stat) const;
 
  private:
-  struct Identity {
-    uint8_t table;
-    uint16_t priority;
-    Match match;
-    bool operator==(const Identity&) const = default;
-  };
-  struct IdentityHash {
-    size_t operator()(const Identity& i) const;
-  };
   struct Staged;
-  using Overlay = std::unordered_map<Identity, Staged, IdentityHash>;
-  using OverlayOrder = std::vector<std::pair<const Identity, Staged>*>;
+  struct Overlay;
+  // Live rules by identity; each key's match is the FlowRule's own.
+  using RuleIndex = RuleIdentityMap<FlowRule*>;
 
-  void stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
+  void stage(const FlowMod& op, Overlay& overlay,
              std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
              std::map<uint32_t, MeterRef>& meters, std::array<TableMiss, kMaxTables>& misses);
   PipelineVersion* build_version(uint64_t generation) const;
   uint32_t alloc_id();
   void free_id(uint32_t id);
   FlowStats stats_of(const FlowRule& r) const;
+  // stats_of() without the rule copy.
+  void count(const FlowRule& r, uint64_t& packets, uint64_t& bytes, uint64_t& last_hit_tsc) const;
 
   Rcu& rcu_;
   PipelineConfig config_;
@@ -164,7 +159,7 @@ class Pipeline {
   std::map<uint32_t, MeterRef> meters_;
   std::vector<uint16_t> free_meter_slots_;
   uint32_t meter_epoch_ = 0;
-  std::unordered_map<Identity, FlowRule*, IdentityHash> live_;
+  RuleIndex live_;
   std::vector<uint32_t> free_ids_;
   uint32_t next_id_ = 0;
   uint64_t next_seq_ = 1;

@@ -147,10 +147,10 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   }
   if (old != nullptr) garbage.push_back([old] { delete old; });
   ++s->n_rules;
-  s->priorities.insert(r->priority);
+  ++s->priorities[r->priority];
 }
 
-void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
+void TupleSpaceClassifier::remove(FlowRule* r, Garbage& after_grace) {
   auto it = subtables_.find(r->mask);
   if (it == subtables_.end()) return;
   Subtable* s = it->second;
@@ -162,7 +162,7 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
     if (data != r) return;
     int32_t slot = rte_hash_del_key(s->hash, &key);
     rte_hash* h = s->hash;
-    if (slot >= 0) rcu.retire([h, slot] { rte_hash_free_key_with_position(h, slot); });
+    if (slot >= 0) after_grace.push_back([h, slot] { rte_hash_free_key_with_position(h, slot); });
   } else {
     FlowBucket* old = as_bucket(data);
     auto pos = std::find(old->rules.begin(), old->rules.end(), r);
@@ -178,17 +178,18 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
       next = tag_bucket(b);
     }
     rte_hash_add_key_data(s->hash, &key, next);  // existing key: cannot fail
-    rcu.retire([old] { delete old; });
+    after_grace.push_back([old] { delete old; });
   }
   --s->n_rules;
-  s->priorities.erase(s->priorities.find(r->priority));
+  auto p = s->priorities.find(r->priority);
+  if (--p->second == 0) s->priorities.erase(p);
 }
 
 std::vector<SubtableRef> TupleSpaceClassifier::snapshot() const {
   std::vector<SubtableRef> out;
   out.reserve(subtables_.size());
   for (const auto& [mask, s] : subtables_)
-    if (s->n_rules > 0) out.push_back({s, *s->priorities.rbegin()});
+    if (s->n_rules > 0) out.push_back({s, s->priorities.rbegin()->first});
   std::sort(out.begin(), out.end(), [](const SubtableRef& a, const SubtableRef& b) {
     return a.max_priority > b.max_priority;
   });

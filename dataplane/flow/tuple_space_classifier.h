@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <set>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -61,7 +61,7 @@ struct Subtable {
   FlowKey mask{};
   // Control thread only:
   uint32_t n_rules = 0;
-  std::multiset<uint16_t> priorities;
+  std::map<uint16_t, uint32_t> priorities;  // priority -> rules with it
 
   // Sets the word layout from `mask`.
   void set_mask(const FlowKey& m);
@@ -99,9 +99,10 @@ class TupleSpaceClassifier {
   // cannot allocate a hash; the classifier is then unchanged.
   void insert(FlowRule* r, Garbage& garbage, Rcu& rcu);
   // Control thread. Unlinks `r` once no reader can see it any more (its
-  // removal generation is published and a grace period has passed); the old
-  // bucket and hash slot are freed through rcu.retire().
-  void remove(FlowRule* r, Rcu& rcu);
+  // removal generation is published and a grace period has passed). The
+  // frees of the old bucket and hash slot go to `after_grace`, to run a grace
+  // period after this call, before any later insert() that grows a hash.
+  void remove(FlowRule* r, Garbage& after_grace);
   // Control thread. Subtables with rules, by max priority, highest first.
   std::vector<SubtableRef> snapshot() const;
   // Control thread. Drops empty subtables from the table; their frees go to
