@@ -126,7 +126,7 @@ void phase(Datapath& datapath, const std::vector<Rule>& rules, unsigned size, bo
   const uint64_t out_before = totals(datapath, 2).tx_packets;
   const auto start = Clock::now();
   const double cpu_start = thread_cpu_seconds();
-  for (const Transaction& txn : txns) datapath.pipeline().commit(txn);
+  for (Transaction& txn : txns) datapath.pipeline().commit(std::move(txn));
   const double cpu = thread_cpu_seconds() - cpu_start;
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const uint64_t forwarded = totals(datapath, 2).tx_packets - out_before;

@@ -58,6 +58,7 @@ struct Pipeline::Staged {
   size_t live = 0;             // base's position in live_
   FlowRule* base = nullptr;    // the live rule with this identity before the commit
   const Rule* rule = nullptr;  // after: an op's rule, base->rule or an edit; nullptr = absent
+  bool movable = false;        // `rule` may be moved from (an edit, or an owned op's)
   bool keep_counters = false;  // a modify of `base`: keep id, counters and age
 };
 
@@ -122,7 +123,7 @@ PipelineVersion* Pipeline::build_version(uint64_t generation) const {
   return v;
 }
 
-void Pipeline::stage(const FlowMod& op, Overlay& overlay,
+void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
                      std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
                      std::map<uint32_t, MeterRef>& meters,
                      std::array<TableMiss, kMaxTables>& misses) {
@@ -163,6 +164,7 @@ void Pipeline::stage(const FlowMod& op, Overlay& overlay,
     next.actions = op.rule.actions;
     validate_rule(next);
     s.rule = &next;
+    s.movable = true;
   };
 
   switch (op.op) {
@@ -170,6 +172,7 @@ void Pipeline::stage(const FlowMod& op, Overlay& overlay,
       validate_rule(op.rule);
       Staged* s = entry(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match), true);
       s->rule = &op.rule;
+      s->movable = owned;
       s->keep_counters = false;
       break;
     }
@@ -239,7 +242,7 @@ void Pipeline::stage(const FlowMod& op, Overlay& overlay,
   }
 }
 
-CommitResult Pipeline::commit(const Transaction& txn) {
+CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   rcu_.reclaim();
   while (removed_.size() > kMaxQueuedRemoved) {
     removed_.pop_front();
@@ -253,7 +256,7 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   auto misses = misses_;
   for (size_t i = 0; i < txn.ops().size(); ++i) {
     try {
-      stage(txn.ops()[i], overlay, groups, meters, misses);
+      stage(txn.ops()[i], owned, overlay, groups, meters, misses);
     } catch (const Error& e) {
       throw at_op(i, e);
     }
@@ -307,7 +310,7 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   applied.reserve(overlay.staged.size());
   size_t removed_before = removed_.size();
   try {
-    for (const Staged& s : overlay.staged) {
+    for (Staged& s : overlay.staged) {
       bool keep = s.base && s.keep_counters;
       if (keep && s.rule && (s.rule == &s.base->rule || *s.rule == s.base->rule)) continue;
       applied.push_back({&s, nullptr});
@@ -327,7 +330,11 @@ CommitResult Pipeline::commit(const Transaction& txn) {
       }
       if (!s.rule) continue;
       auto r = std::make_unique<FlowRule>();
-      r->rule = *s.rule;
+      if (s.movable)  // an edit of ours, or an op of a transaction the caller gave up
+        r->rule = std::move(const_cast<Rule&>(*s.rule));
+      else
+        r->rule = *s.rule;
+      s.id = s.id.at(r->rule.match);  // the op's match may be gone
       compile_flow_rule(*r);
       r->id = keep ? s.base->id : alloc_id();
       r->seq = keep ? s.base->seq : next_seq_++;
@@ -341,7 +348,7 @@ CommitResult Pipeline::commit(const Transaction& txn) {
       }
       ++(keep ? result.modified : result.added);
       applied.back().added = r.release();
-      live_.insert(s.id.at(applied.back().added->rule.match), applied.back().added);
+      live_.insert(s.id, applied.back().added);
     }
   } catch (...) {
     // DPDK could not allocate (ENOMEM): undo. Inserted rules become invisible

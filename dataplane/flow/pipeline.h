@@ -102,7 +102,10 @@ class Pipeline {
   // ENOSPC when max_rules would be exceeded, ENOENT for a reference to a
   // missing group/meter, or ENOMEM when DPDK cannot allocate a hash; nothing
   // visible is changed then. Returns once every worker reads the new version.
-  CommitResult commit(const Transaction& txn);
+  CommitResult commit(const Transaction& txn) { return apply(txn, false); }
+  // The same, moving the rules out of `txn` instead of copying them. After an
+  // error txn is intact unless the error is ENOMEM.
+  CommitResult commit(Transaction&& txn) { return apply(txn, true); }
   // Single-operation shorthands (same errors).
   CommitResult add(Rule r) { return commit(Transaction().add(std::move(r))); }
 
@@ -137,7 +140,9 @@ class Pipeline {
   // Live rules by identity; each key's match is the FlowRule's own.
   using RuleIndex = RuleIdentityMap<FlowRule*>;
 
-  void stage(const FlowMod& op, Overlay& overlay,
+  // commit(); `owned`: the caller gave txn up, its rules may be moved from.
+  CommitResult apply(const Transaction& txn, bool owned);
+  void stage(const FlowMod& op, bool owned, Overlay& overlay,
              std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
              std::map<uint32_t, MeterRef>& meters, std::array<TableMiss, kMaxTables>& misses);
   PipelineVersion* build_version(uint64_t generation) const;
