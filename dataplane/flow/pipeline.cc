@@ -55,7 +55,7 @@ const char* removed_reason_name(RemovedReason r) {
 // and what it is after.
 struct Pipeline::Staged {
   RuleIdentity id;             // its match outlives the commit (an op's or base's)
-  size_t live = 0;             // base's position in live_
+  size_t pos = 0;              // its entry in live_: base's, or a placeholder
   FlowRule* base = nullptr;    // the live rule with this identity before the commit
   const Rule* rule = nullptr;  // after: an op's rule, base->rule or an edit; nullptr = absent
   bool movable = false;        // `rule` may be moved from (an edit, or an owned op's)
@@ -63,11 +63,11 @@ struct Pipeline::Staged {
 };
 
 // What a transaction does, before it is applied: staged identities in the
-// order they were first touched (fresh rules get their seq in that order).
+// order they were first touched (fresh rules get their seq in that order;
+// live_ entries name theirs in LiveRule::staged).
 struct Pipeline::Overlay {
   std::vector<Staged> staged;
-  RuleIdentityMap<uint32_t> index;  // into staged
-  std::deque<Rule> edited;          // rules a modify changed
+  std::deque<Rule> edited;  // rules a modify changed
 };
 
 Pipeline::Pipeline(Rcu& rcu, PipelineConfig config)
@@ -83,7 +83,7 @@ Pipeline::~Pipeline() {
   rcu_.drain();
   delete version_.load();
   for (auto& f : pending_garbage_) f();
-  live_.for_each([](const RuleIdentity&, FlowRule* r) { delete r; });
+  live_.for_each([](const RuleIdentity&, const LiveRule& e) { delete e.rule; });
   for (auto& [z, fresh] : zombies_) delete z;
   // Classifiers free their hashes and buckets as they go.
 }
@@ -129,34 +129,37 @@ void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
                      std::array<TableMiss, kMaxTables>& misses) {
   // The staged entry of `id`, made from the live rule on first touch; nullptr
   // when `id` is neither staged nor live and `create` is false.
+  // A fresh identity gets a placeholder entry in live_ (room reserved by
+  // apply()), so that one probe finds live and staged rules alike.
   auto entry = [&](const RuleIdentity& id, bool create) -> Staged* {
-    size_t at = overlay.index.find(id);
-    if (at != RuleIdentityMap<uint32_t>::npos) return &overlay.staged[overlay.index.at(at).value];
-    size_t live = live_.find(id);
-    if (live == RuleIndex::npos && !create) return nullptr;
-    overlay.index.insert(id, static_cast<uint32_t>(overlay.staged.size()));
+    size_t pos = live_.find(id);
+    if (pos != RuleIndex::npos && live_.at(pos).value.staged != LiveRule::kNotStaged)
+      return &overlay.staged[live_.at(pos).value.staged];
+    if (pos == RuleIndex::npos && !create) return nullptr;
+    const auto index = static_cast<uint32_t>(overlay.staged.size());
     Staged& s = overlay.staged.emplace_back();
-    s.id = id;
-    if (live != RuleIndex::npos) {
-      s.live = live;
-      s.base = live_.at(live).value;
+    if (pos != RuleIndex::npos) {
+      s.id = live_.at(pos).key;
+      s.base = live_.at(pos).value.rule;
       s.rule = &s.base->rule;
       s.keep_counters = true;
+      live_.at(pos).value.staged = index;
+    } else {
+      s.id = id;
+      pos = live_.insert(id, {nullptr, index});
     }
+    s.pos = pos;
     return &s;
   };
   // Identities of the current (staged) rules of `table` selected by `op`.
   auto select = [&](uint8_t table) {
     std::vector<RuleIdentity> out;
-    live_.for_each([&](const RuleIdentity& id, const FlowRule* r) {
-      if (id.table == table && !overlay.index.contains(id) &&
-          covers(op.rule.match, r->rule.match) && cookie_ok(r->rule.cookie, op))
-        out.push_back(id);
+    live_.for_each([&](const RuleIdentity& id, const LiveRule& e) {
+      if (id.table != table) return;
+      const Rule* r =
+          e.staged == LiveRule::kNotStaged ? &e.rule->rule : overlay.staged[e.staged].rule;
+      if (r && covers(op.rule.match, r->match) && cookie_ok(r->cookie, op)) out.push_back(id);
     });
-    for (const Staged& s : overlay.staged)
-      if (s.id.table == table && s.rule && covers(op.rule.match, s.rule->match) &&
-          cookie_ok(s.rule->cookie, op))
-        out.push_back(s.id);
     return out;
   };
   auto modify = [&](Staged& s) {
@@ -248,19 +251,25 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
     removed_.pop_front();
     ++removed_dropped_;
   }
+  // Room for a placeholder per add: staged positions in live_ stay valid
+  // until the commit ends.
+  size_t adds = 0;
+  for (const FlowMod& op : txn.ops()) adds += op.op == FlowMod::Op::add;
+  live_.reserve(adds);
   Overlay overlay;
   overlay.staged.reserve(txn.size());
-  overlay.index.reserve(txn.size());
+  // Before anything is applied: staged entries leave live_ as they were.
+  auto unstage = [&] {
+    for (const Staged& s : overlay.staged) {
+      if (s.base)
+        live_.at(s.pos).value.staged = LiveRule::kNotStaged;
+      else
+        live_.erase(s.pos);
+    }
+  };
   auto groups = groups_;
   auto meters = meters_;
   auto misses = misses_;
-  for (size_t i = 0; i < txn.ops().size(); ++i) {
-    try {
-      stage(txn.ops()[i], owned, overlay, groups, meters, misses);
-    } catch (const Error& e) {
-      throw at_op(i, e);
-    }
-  }
   // References to groups and meters must resolve in the resulting state.
   auto check_refs = [&](const Rule& r) {
     for (size_t a = 0; a < r.actions.size(); ++a) {
@@ -273,24 +282,30 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
                     ENOENT, "/actions/" + std::to_string(a));
     }
   };
-  size_t fresh = 0, inserts = 0;
-  for (const Staged& s : overlay.staged) {
-    if (!s.rule) continue;
-    check_refs(*s.rule);
-    if (!(s.base && s.keep_counters)) ++fresh;
-    ++inserts;
+  try {
+    for (size_t i = 0; i < txn.ops().size(); ++i) {
+      try {
+        stage(txn.ops()[i], owned, overlay, groups, meters, misses);
+      } catch (const Error& e) {
+        throw at_op(i, e);
+      }
+    }
+    size_t fresh = 0;
+    for (const Staged& s : overlay.staged) {
+      if (!s.rule) continue;
+      check_refs(*s.rule);
+      if (!(s.base && s.keep_counters)) ++fresh;
+    }
+    if (groups.size() != groups_.size() || meters.size() != meters_.size())
+      live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+        if (e.staged == LiveRule::kNotStaged) check_refs(e.rule->rule);
+      });
+    if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
+      throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
+  } catch (...) {
+    unstage();
+    throw;
   }
-  if (groups.size() != groups_.size() || meters.size() != meters_.size())
-    live_.for_each([&](const RuleIdentity& id, const FlowRule* r) {
-      if (!overlay.index.contains(id)) check_refs(r->rule);
-    });
-  if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
-    throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
-
-  // Room for every insert, so that the staged positions in live_ stay valid.
-  if (live_.reserve(inserts))
-    for (Staged& s : overlay.staged)
-      if (s.base) s.live = live_.find(s.id);
 
   // Apply: new rules invisible until the next generation is published.
   const PipelineVersion* old = current();
@@ -316,7 +331,6 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
       applied.push_back({&s, nullptr});
       if (s.base) {
         s.base->removed_gen.store(gen, std::memory_order_relaxed);
-        live_.erase(s.live);
         unlink.push_back({s.base, !(keep && s.rule)});
         if (!s.rule) {
           FlowRemoved& rec = removed_.emplace_back();
@@ -328,13 +342,12 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
           ++result.removed;
         }
       }
-      if (!s.rule) continue;
+      if (!s.rule) continue;  // its entry goes once nothing can fail
       auto r = std::make_unique<FlowRule>();
       if (s.movable)  // an edit of ours, or an op of a transaction the caller gave up
         r->rule = std::move(const_cast<Rule&>(*s.rule));
       else
         r->rule = *s.rule;
-      s.id = s.id.at(r->rule.match);  // the op's match may be gone
       compile_flow_rule(*r);
       r->id = keep ? s.base->id : alloc_id();
       r->seq = keep ? s.base->seq : next_seq_++;
@@ -348,26 +361,34 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
       }
       ++(keep ? result.modified : result.added);
       applied.back().added = r.release();
-      live_.insert(s.id, applied.back().added);
+      // The entry now names the new rule by the new rule's match (the op's
+      // may have been moved from).
+      live_.at(s.pos) = {s.id.at(applied.back().added->rule.match),
+                         {applied.back().added, LiveRule::kNotStaged}};
     }
   } catch (...) {
     // DPDK could not allocate (ENOMEM): undo. Inserted rules become invisible
     // at every generation and are unlinked by the next commit.
-    for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
-      const Staged& s = *it->staged;
-      if (it->added) {
-        it->added->removed_gen.store(it->added->added_gen, std::memory_order_relaxed);
-        zombies_.push_back({it->added, !(s.base && s.keep_counters)});
-        live_.erase(live_.find(s.id));
+    for (const Applied& a : applied) {
+      if (a.added) {
+        a.added->removed_gen.store(a.added->added_gen, std::memory_order_relaxed);
+        zombies_.push_back({a.added, !(a.staged->base && a.staged->keep_counters)});
       }
-      if (s.base) {
-        s.base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
-        live_.insert(s.id.at(s.base->rule.match), s.base);
-      }
+      if (a.staged->base)
+        a.staged->base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
     }
+    for (const Staged& s : overlay.staged)
+      if (s.base) live_.at(s.pos) = {s.id.at(s.base->rule.match), {s.base, LiveRule::kNotStaged}};
+    unstage();
     removed_.resize(removed_before);
     for (auto& f : garbage) pending_garbage_.push_back(std::move(f));
     throw;
+  }
+  for (const Staged& s : overlay.staged) {
+    if (!s.rule)
+      live_.erase(s.pos);  // removed, or added and removed again
+    else
+      live_.at(s.pos).value.staged = LiveRule::kNotStaged;  // an unchanged modify
   }
   misses_ = misses;
   groups_ = std::move(groups);
@@ -438,8 +459,8 @@ FlowStats Pipeline::stats_of(const FlowRule& r) const {
 
 std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
   std::vector<const FlowRule*> rules;
-  live_.for_each([&](const RuleIdentity&, const FlowRule* r) {
-    if (!table || r->table == *table) rules.push_back(r);
+  live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+    if (!table || e.rule->table == *table) rules.push_back(e.rule);
   });
   std::sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
     return a->table != b->table ? a->table < b->table : a->beats(*b);
@@ -453,7 +474,8 @@ std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
 std::vector<FlowRemoved> Pipeline::expire(uint64_t now_tsc) {
   Transaction txn;
   std::vector<RemovedReason> reasons;
-  live_.for_each([&](const RuleIdentity&, const FlowRule* r) {
+  live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+    const FlowRule* r = e.rule;
     const Rule& rule = r->rule;
     std::optional<RemovedReason> why;
     if (rule.hard_timeout && now_tsc >= r->install_tsc + rule.hard_timeout * tsc_hz_)

@@ -137,8 +137,16 @@ class Pipeline {
  private:
   struct Staged;
   struct Overlay;
-  // Live rules by identity; each key's match is the FlowRule's own.
-  using RuleIndex = RuleIdentityMap<FlowRule*>;
+  // A live rule; during a commit also a rule it stages (placeholders of
+  // fresh identities have no rule yet).
+  struct LiveRule {
+    static constexpr uint32_t kNotStaged = UINT32_MAX;
+    FlowRule* rule = nullptr;
+    uint32_t staged = kNotStaged;  // index into the commit's staged identities
+  };
+  // Live rules by identity; each key's match is the FlowRule's own (between
+  // commits).
+  using RuleIndex = RuleIdentityMap<LiveRule>;
 
   // commit(); `owned`: the caller gave txn up, its rules may be moved from.
   CommitResult apply(const Transaction& txn, bool owned);
