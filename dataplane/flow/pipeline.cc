@@ -123,7 +123,7 @@ PipelineVersion* Pipeline::build_version(uint64_t generation) const {
   return v;
 }
 
-void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
+void Pipeline::stage(const FlowMod& op, const RuleIdentity& id, bool owned, Overlay& overlay,
                      std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
                      std::map<uint32_t, MeterRef>& meters,
                      std::array<TableMiss, kMaxTables>& misses) {
@@ -173,7 +173,7 @@ void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
   switch (op.op) {
     case FlowMod::Op::add: {
       validate_rule(op.rule);
-      Staged* s = entry(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match), true);
+      Staged* s = entry(id, true);
       s->rule = &op.rule;
       s->movable = owned;
       s->keep_counters = false;
@@ -182,7 +182,7 @@ void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
     case FlowMod::Op::modify_strict:
     case FlowMod::Op::remove_strict: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      Staged* s = entry(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match), false);
+      Staged* s = entry(id, false);
       if (s == nullptr || !s->rule || !cookie_ok(s->rule->cookie, op)) break;
       if (op.op == FlowMod::Op::remove_strict)
         s->rule = nullptr;
@@ -193,8 +193,8 @@ void Pipeline::stage(const FlowMod& op, bool owned, Overlay& overlay,
     case FlowMod::Op::modify:
     case FlowMod::Op::remove: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      for (const RuleIdentity& id : select(op.rule.table)) {
-        Staged* s = entry(id, true);
+      for (const RuleIdentity& selected : select(op.rule.table)) {
+        Staged* s = entry(selected, true);
         if (op.op == FlowMod::Op::remove)
           s->rule = nullptr;
         else
@@ -253,8 +253,18 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   }
   // Room for a placeholder per add: staged positions in live_ stay valid
   // until the commit ends.
+  // The identities of add and strict ops, hashed up front so that the
+  // probe of op i+kAhead can start loading while op i is staged.
+  constexpr size_t kAhead = 8;
+  const std::vector<FlowMod>& ops = txn.ops();
+  std::vector<RuleIdentity> ids(ops.size());
   size_t adds = 0;
-  for (const FlowMod& op : txn.ops()) adds += op.op == FlowMod::Op::add;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    FlowMod::Op o = ops[i].op;
+    adds += o == FlowMod::Op::add;
+    if (o == FlowMod::Op::add || o == FlowMod::Op::modify_strict || o == FlowMod::Op::remove_strict)
+      ids[i] = RuleIdentity::of(ops[i].rule.table, ops[i].rule.priority, ops[i].rule.match);
+  }
   live_.reserve(adds);
   Overlay overlay;
   overlay.staged.reserve(txn.size());
@@ -283,9 +293,11 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
     }
   };
   try {
-    for (size_t i = 0; i < txn.ops().size(); ++i) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (i + kAhead < ops.size() && ids[i + kAhead].match != nullptr)
+        live_.prefetch(ids[i + kAhead]);
       try {
-        stage(txn.ops()[i], owned, overlay, groups, meters, misses);
+        stage(ops[i], ids[i], owned, overlay, groups, meters, misses);
       } catch (const Error& e) {
         throw at_op(i, e);
       }

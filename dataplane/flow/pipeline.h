@@ -150,7 +150,8 @@ class Pipeline {
 
   // commit(); `owned`: the caller gave txn up, its rules may be moved from.
   CommitResult apply(const Transaction& txn, bool owned);
-  void stage(const FlowMod& op, bool owned, Overlay& overlay,
+  // `id`: the identity of op.rule (add and strict ops).
+  void stage(const FlowMod& op, const RuleIdentity& id, bool owned, Overlay& overlay,
              std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
              std::map<uint32_t, MeterRef>& meters, std::array<TableMiss, kMaxTables>& misses);
   PipelineVersion* build_version(uint64_t generation) const;

@@ -47,6 +47,10 @@ class RuleIdentityMap {
     }
   }
   bool contains(const RuleIdentity& key) const { return find(key) != npos; }
+  // Starts loading the slot where a probe for `key` begins.
+  void prefetch(const RuleIdentity& key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[key.hash & mask()]);
+  }
 
   // Adds `key` (which must be absent) with `value`; returns its position.
   size_t insert(const RuleIdentity& key, T value) {
