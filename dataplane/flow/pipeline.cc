@@ -335,6 +335,9 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   };
   std::vector<Applied> applied;
   applied.reserve(overlay.staged.size());
+  // Flow-removed records of deleted rules: each gets its rule's Rule once no
+  // reader can see the rule any more.
+  std::vector<std::pair<FlowRemoved*, FlowRule*>> records;
   size_t removed_before = removed_.size();
   try {
     for (Staged& s : overlay.staged) {
@@ -346,7 +349,7 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
         unlink.push_back({s.base, !(keep && s.rule)});
         if (!s.rule) {
           FlowRemoved& rec = removed_.emplace_back();
-          rec.rule = s.base->rule;
+          records.push_back({&rec, s.base});
           rec.reason = RemovedReason::deleted;
           uint64_t last_hit;
           count(*s.base, rec.packets, rec.bytes, last_hit);
@@ -417,6 +420,9 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   version_.store(build_version(gen), std::memory_order_release);
   rcu_.synchronize();
   delete old;
+  // Workers now skip the deleted rules (invisible at `gen`) without reading
+  // their actions, so the Rules can move; unlinking needs the compiled match only.
+  for (const auto& [rec, r] : records) rec->rule = std::move(r->rule);
   for (auto& f : garbage) f();
   for (auto& f : pending_garbage_) f();
   pending_garbage_.clear();
