@@ -339,10 +339,29 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   // reader can see the rule any more.
   std::vector<std::pair<FlowRemoved*, FlowRule*>> records;
   size_t removed_before = removed_.size();
+  // The new rules, compiled before any is inserted so that each subtable can
+  // make room for all of its new rules at once; null where nothing changes.
+  std::vector<std::unique_ptr<FlowRule>> made(overlay.staged.size());
+  for (size_t k = 0; k < overlay.staged.size(); ++k) {
+    Staged& s = overlay.staged[k];
+    if (!s.rule) continue;
+    if (s.base && s.keep_counters && (s.rule == &s.base->rule || *s.rule == s.base->rule)) {
+      s.rule = &s.base->rule;  // an unchanged modify
+      continue;
+    }
+    made[k] = std::make_unique<FlowRule>();
+    if (s.movable)  // an edit of ours, or an op of a transaction the caller gave up
+      made[k]->rule = std::move(const_cast<Rule&>(*s.rule));
+    else
+      made[k]->rule = *s.rule;
+    compile_flow_rule(*made[k]);
+  }
   try {
-    for (Staged& s : overlay.staged) {
+    reserve_subtables(made, garbage);
+    for (size_t k = 0; k < overlay.staged.size(); ++k) {
+      Staged& s = overlay.staged[k];
       bool keep = s.base && s.keep_counters;
-      if (keep && s.rule && (s.rule == &s.base->rule || *s.rule == s.base->rule)) continue;
+      if (s.rule && !made[k]) continue;  // unchanged
       applied.push_back({&s, nullptr});
       if (s.base) {
         s.base->removed_gen.store(gen, std::memory_order_relaxed);
@@ -358,12 +377,7 @@ CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
         }
       }
       if (!s.rule) continue;  // its entry goes once nothing can fail
-      auto r = std::make_unique<FlowRule>();
-      if (s.movable)  // an edit of ours, or an op of a transaction the caller gave up
-        r->rule = std::move(const_cast<Rule&>(*s.rule));
-      else
-        r->rule = *s.rule;
-      compile_flow_rule(*r);
+      std::unique_ptr<FlowRule>& r = made[k];
       r->id = keep ? s.base->id : alloc_id();
       r->seq = keep ? s.base->seq : next_seq_++;
       r->install_tsc = keep ? s.base->install_tsc : now;
@@ -464,6 +478,36 @@ void Pipeline::count(const FlowRule& r, uint64_t& packets, uint64_t& bytes,
     bytes += c.bytes.load(std::memory_order_relaxed);
     last_hit_tsc = std::max(last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
   }
+}
+
+void Pipeline::reserve_subtables(const std::vector<std::unique_ptr<FlowRule>>& rules,
+                                 Garbage& garbage) {
+  // New rules by (table, mask); consecutive rules usually share one. Past
+  // kMaxTracked distinct masks the rest grow step by step.
+  constexpr size_t kMaxTracked = 64;
+  constexpr uint32_t kWorthIt = 256;  // a new subtable starts with room for this many
+  struct Count {
+    const FlowRule* first;
+    uint32_t n;
+  };
+  std::vector<Count> counts;
+  for (const auto& r : rules) {
+    if (!r) continue;
+    auto same = [&](const Count& c) {
+      return c.first->table == r->table && c.first->mask == r->mask;
+    };
+    if (!counts.empty() && same(counts.back())) {
+      ++counts.back().n;
+      continue;
+    }
+    auto it = std::find_if(counts.begin(), counts.end(), same);
+    if (it != counts.end())
+      ++it->n;
+    else if (counts.size() < kMaxTracked)
+      counts.push_back({r.get(), 1});
+  }
+  for (const Count& c : counts)
+    if (c.n >= kWorthIt) tables_[c.first->table]->reserve(c.first->mask, c.n, garbage, rcu_);
 }
 
 FlowStats Pipeline::stats_of(const FlowRule& r) const {

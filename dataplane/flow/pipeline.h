@@ -154,6 +154,9 @@ class Pipeline {
   void stage(const FlowMod& op, const RuleIdentity& id, bool owned, Overlay& overlay,
              std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
              std::map<uint32_t, MeterRef>& meters, std::array<TableMiss, kMaxTables>& misses);
+  // Lets each subtable that gets many of `rules` (null entries skipped) grow
+  // once for all of them. Throws sluice::Error (ENOMEM).
+  void reserve_subtables(const std::vector<std::unique_ptr<FlowRule>>& rules, Garbage& garbage);
   PipelineVersion* build_version(uint64_t generation) const;
   uint32_t alloc_id();
   void free_id(uint32_t id);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdio>
 #include <string_view>
 
@@ -82,10 +83,10 @@ void TupleSpaceClassifier::free_subtable(Subtable* s) {
   delete s;
 }
 
-Subtable* TupleSpaceClassifier::grow(Subtable* old, Garbage& garbage, Rcu& rcu) {
+Subtable* TupleSpaceClassifier::grow(Subtable* old, uint32_t capacity, Garbage& garbage, Rcu& rcu) {
   // Pending frees of hash slots refer to the old hash: run them first.
   rcu.drain();
-  Subtable* s = create_subtable(old->mask, old->capacity * 4);
+  Subtable* s = create_subtable(old->mask, std::max(capacity, old->capacity * 4));
   const void* key;
   void* data;
   uint32_t iter = 0;
@@ -133,7 +134,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   int rc = rte_hash_add_key_data(s->hash, &key, next);
   if (rc == -ENOSPC) {
     try {
-      s = grow(s, garbage, rcu);
+      s = grow(s, 0, garbage, rcu);
     } catch (...) {
       drop_new();
       throw;
@@ -148,6 +149,18 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   if (old != nullptr) garbage.push_back([old] { delete old; });
   ++s->n_rules;
   ++s->priorities[r->priority];
+}
+
+void TupleSpaceClassifier::reserve(const FlowKey& mask, uint32_t more, Garbage& garbage, Rcu& rcu) {
+  auto it = subtables_.find(mask);
+  uint32_t have = it == subtables_.end() ? 0 : it->second->n_rules;
+  // A quarter of slack: deleted keys hold their slots for a grace period.
+  uint32_t want = std::bit_ceil(have + more + (have + more) / 4);
+  if (it == subtables_.end()) {
+    subtables_.emplace(mask, create_subtable(mask, std::max(want, kInitialCapacity)));
+  } else if (it->second->capacity < want) {
+    grow(it->second, want, garbage, rcu);
+  }
 }
 
 void TupleSpaceClassifier::remove(FlowRule* r, Garbage& after_grace) {
