@@ -91,7 +91,7 @@ Response commit(FlowApi& api, const Request& request, FlowRequest& fr, unsigned 
   if (auto conflict = stale(p, expected, fr.generation.has_value())) return *conflict;
   CommitResult result;
   try {
-    result = p.commit(fr.txn);
+    result = p.commit(std::move(fr.txn));  // commit_error() reads only what an error leaves
   } catch (const Error& e) {
     throw commit_error(e, fr, *p.current());
   }

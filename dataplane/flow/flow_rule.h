@@ -73,9 +73,8 @@ inline void compile_flow_rule(FlowRule& r) {
   r.mask.clear();
   r.value.clear();
   r.src_range = r.dst_range = false;
-  for (unsigned i = 0; i < kFieldCount; ++i) {
-    Field f = static_cast<Field>(i);
-    if (!m.match.has(f)) continue;
+  for (uint64_t present = m.match.present_bits(); present != 0; present &= present - 1) {
+    Field f = static_cast<Field>(__builtin_ctzll(present));
     const FieldMatch& fm = m.match.get(f);
     if (fm.range) {
       bool src = key_slot(f).offset == offsetof(FlowKey, tp_src);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <set>
 
 #include "common/error.h"
@@ -50,25 +51,24 @@ const char* removed_reason_name(RemovedReason r) {
   return "?";
 }
 
+// One rule identity a transaction touches: the live rule before the commit
+// and what it is after.
 struct Pipeline::Staged {
+  RuleIdentity id;             // its match outlives the commit (an op's or base's)
+  size_t pos = 0;              // its entry in live_: base's, or a placeholder
   FlowRule* base = nullptr;    // the live rule with this identity before the commit
-  std::optional<Rule> rule;    // what it is after; nullopt = absent
+  const Rule* rule = nullptr;  // after: an op's rule, base->rule or an edit; nullptr = absent
+  bool movable = false;        // `rule` may be moved from (an edit, or an owned op's)
   bool keep_counters = false;  // a modify of `base`: keep id, counters and age
 };
 
-size_t Pipeline::IdentityHash::operator()(const Identity& i) const {
-  uint64_t h = 1469598103934665603ull ^ (uint64_t{i.table} << 16 | i.priority);
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
-  mix(i.match.present_bits());
-  for (unsigned f = 0; f < kFieldCount; ++f) {
-    if (!i.match.has(static_cast<Field>(f))) continue;
-    const FieldMatch& m = i.match.get(static_cast<Field>(f));
-    mix(static_cast<uint64_t>(m.value));
-    mix(static_cast<uint64_t>(m.value >> 64));
-    mix(static_cast<uint64_t>(m.mask) ^ (uint64_t{m.lo} << 32 | m.hi));
-  }
-  return h;
-}
+// What a transaction does, before it is applied: staged identities in the
+// order they were first touched (fresh rules get their seq in that order;
+// live_ entries name theirs in LiveRule::staged).
+struct Pipeline::Overlay {
+  std::vector<Staged> staged;
+  std::deque<Rule> edited;  // rules a modify changed
+};
 
 Pipeline::Pipeline(Rcu& rcu, PipelineConfig config)
     : rcu_(rcu), config_(config), tsc_hz_(config.tsc_hz ? config.tsc_hz : rte_get_tsc_hz()) {
@@ -83,7 +83,7 @@ Pipeline::~Pipeline() {
   rcu_.drain();
   delete version_.load();
   for (auto& f : pending_garbage_) f();
-  for (auto& [id, r] : live_) delete r;
+  live_.for_each([](const RuleIdentity&, const LiveRule& e) { delete e.rule; });
   for (auto& [z, fresh] : zombies_) delete z;
   // Classifiers free their hashes and buckets as they go.
 }
@@ -124,74 +124,82 @@ PipelineVersion* Pipeline::build_version(uint64_t generation) const {
   return v;
 }
 
-void Pipeline::stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
+void Pipeline::stage(const FlowMod& op, const RuleIdentity& id, bool owned, Overlay& overlay,
                      std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
                      std::map<uint32_t, MeterRef>& meters,
                      std::array<TableMiss, kMaxTables>& misses) {
-  auto entry = [&](const Identity& id) -> Staged& {
-    auto it = overlay.find(id);
-    if (it != overlay.end()) return it->second;
-    Staged s;
-    auto live = live_.find(id);
-    if (live != live_.end()) {
-      s.base = live->second;
-      s.rule = live->second->rule;
+  // The staged entry of `id`, made from the live rule on first touch; nullptr
+  // when `id` is neither staged nor live and `create` is false.
+  // A fresh identity gets a placeholder entry in live_ (room reserved by
+  // apply()), so that one probe finds live and staged rules alike.
+  auto entry = [&](const RuleIdentity& id, bool create) -> Staged* {
+    size_t pos = live_.find(id);
+    if (pos != RuleIndex::npos && live_.at(pos).value.staged != LiveRule::kNotStaged)
+      return &overlay.staged[live_.at(pos).value.staged];
+    if (pos == RuleIndex::npos && !create) return nullptr;
+    const auto index = static_cast<uint32_t>(overlay.staged.size());
+    Staged& s = overlay.staged.emplace_back();
+    if (pos != RuleIndex::npos) {
+      s.id = live_.at(pos).key;
+      s.base = live_.at(pos).value.rule;
+      s.rule = &s.base->rule;
       s.keep_counters = true;
+      live_.at(pos).value.staged = index;
+    } else {
+      s.id = id;
+      pos = live_.insert(id, {nullptr, index});
     }
-    auto& node = *overlay.emplace(id, std::move(s)).first;
-    order.push_back(&node);
-    return node.second;
+    s.pos = pos;
+    return &s;
   };
   // Identities of the current (staged) rules of `table` selected by `op`.
   auto select = [&](uint8_t table) {
-    std::vector<Identity> out;
-    for (const auto& [id, r] : live_)
-      if (id.table == table && !overlay.count(id) && covers(op.rule.match, r->rule.match) &&
-          cookie_ok(r->rule.cookie, op))
-        out.push_back(id);
-    for (const auto& [id, s] : overlay)
-      if (id.table == table && s.rule && covers(op.rule.match, s.rule->match) &&
-          cookie_ok(s.rule->cookie, op))
-        out.push_back(id);
+    std::vector<RuleIdentity> out;
+    live_.for_each([&](const RuleIdentity& id, const LiveRule& e) {
+      if (id.table != table) return;
+      const Rule* r =
+          e.staged == LiveRule::kNotStaged ? &e.rule->rule : overlay.staged[e.staged].rule;
+      if (r && covers(op.rule.match, r->match) && cookie_ok(r->cookie, op)) out.push_back(id);
+    });
     return out;
   };
   auto modify = [&](Staged& s) {
-    Rule next = *s.rule;
+    Rule& next = overlay.edited.emplace_back(*s.rule);
     next.actions = op.rule.actions;
     validate_rule(next);
-    s.rule = std::move(next);
+    s.rule = &next;
+    s.movable = true;
   };
 
   switch (op.op) {
     case FlowMod::Op::add: {
       validate_rule(op.rule);
-      Staged& s = entry({op.rule.table, op.rule.priority, op.rule.match});
-      s.rule = op.rule;
-      s.keep_counters = false;
+      Staged* s = entry(id, true);
+      s->rule = &op.rule;
+      s->movable = owned;
+      s->keep_counters = false;
       break;
     }
     case FlowMod::Op::modify_strict:
     case FlowMod::Op::remove_strict: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      Identity id{op.rule.table, op.rule.priority, op.rule.match};
-      if (!overlay.count(id) && !live_.count(id)) break;
-      Staged& s = entry(id);
-      if (!s.rule || !cookie_ok(s.rule->cookie, op)) break;
+      Staged* s = entry(id, false);
+      if (s == nullptr || !s->rule || !cookie_ok(s->rule->cookie, op)) break;
       if (op.op == FlowMod::Op::remove_strict)
-        s.rule.reset();
+        s->rule = nullptr;
       else
-        modify(s);
+        modify(*s);
       break;
     }
     case FlowMod::Op::modify:
     case FlowMod::Op::remove: {
       if (op.rule.table >= kMaxTables) throw Error("table out of range", EINVAL, "/table");
-      for (const Identity& id : select(op.rule.table)) {
-        Staged& s = entry(id);
+      for (const RuleIdentity& selected : select(op.rule.table)) {
+        Staged* s = entry(selected, true);
         if (op.op == FlowMod::Op::remove)
-          s.rule.reset();
+          s->rule = nullptr;
         else
-          modify(s);
+          modify(*s);
       }
       break;
     }
@@ -238,24 +246,41 @@ void Pipeline::stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
   }
 }
 
-CommitResult Pipeline::commit(const Transaction& txn) {
+CommitResult Pipeline::apply(const Transaction& txn, bool owned) {
   rcu_.reclaim();
   while (removed_.size() > kMaxQueuedRemoved) {
     removed_.pop_front();
     ++removed_dropped_;
   }
+  // Room for a placeholder per add: staged positions in live_ stay valid
+  // until the commit ends.
+  // The identities of add and strict ops, hashed up front so that the
+  // probe of op i+kAhead can start loading while op i is staged.
+  constexpr size_t kAhead = 8;
+  const std::vector<FlowMod>& ops = txn.ops();
+  std::vector<RuleIdentity> ids(ops.size());
+  size_t adds = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    FlowMod::Op o = ops[i].op;
+    adds += o == FlowMod::Op::add;
+    if (o == FlowMod::Op::add || o == FlowMod::Op::modify_strict || o == FlowMod::Op::remove_strict)
+      ids[i] = RuleIdentity::of(ops[i].rule.table, ops[i].rule.priority, ops[i].rule.match);
+  }
+  live_.reserve(adds);
   Overlay overlay;
-  OverlayOrder order;  // first touch: fresh rules get their seq in this order
+  overlay.staged.reserve(txn.size());
+  // Before anything is applied: staged entries leave live_ as they were.
+  auto unstage = [&] {
+    for (const Staged& s : overlay.staged) {
+      if (s.base)
+        live_.at(s.pos).value.staged = LiveRule::kNotStaged;
+      else
+        live_.erase(s.pos);
+    }
+  };
   auto groups = groups_;
   auto meters = meters_;
   auto misses = misses_;
-  for (size_t i = 0; i < txn.ops().size(); ++i) {
-    try {
-      stage(txn.ops()[i], overlay, order, groups, meters, misses);
-    } catch (const Error& e) {
-      throw at_op(i, e);
-    }
-  }
   // References to groups and meters must resolve in the resulting state.
   auto check_refs = [&](const Rule& r) {
     for (size_t a = 0; a < r.actions.size(); ++a) {
@@ -268,16 +293,32 @@ CommitResult Pipeline::commit(const Transaction& txn) {
                     ENOENT, "/actions/" + std::to_string(a));
     }
   };
-  for (const auto& [id, s] : overlay)
-    if (s.rule) check_refs(*s.rule);
-  if (groups.size() != groups_.size() || meters.size() != meters_.size())
-    for (const auto& [id, r] : live_)
-      if (!overlay.count(id)) check_refs(r->rule);
-  size_t fresh = 0;
-  for (const auto& [id, s] : overlay)
-    if (s.rule && !(s.base && s.keep_counters)) ++fresh;
-  if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
-    throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
+  try {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (i + kAhead < ops.size() && ids[i + kAhead].match != nullptr)
+        live_.prefetch(ids[i + kAhead]);
+      try {
+        stage(ops[i], ids[i], owned, overlay, groups, meters, misses);
+      } catch (const Error& e) {
+        throw at_op(i, e);
+      }
+    }
+    size_t fresh = 0;
+    for (const Staged& s : overlay.staged) {
+      if (!s.rule) continue;
+      check_refs(*s.rule);
+      if (!(s.base && s.keep_counters)) ++fresh;
+    }
+    if (groups.size() != groups_.size() || meters.size() != meters_.size())
+      live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+        if (e.staged == LiveRule::kNotStaged) check_refs(e.rule->rule);
+      });
+    if (fresh > free_ids_.size() + (config_.max_rules - next_id_))
+      throw Error("flow tables full: " + std::to_string(config_.max_rules) + " rules", ENOSPC);
+  } catch (...) {
+    unstage();
+    throw;
+  }
 
   // Apply: new rules invisible until the next generation is published.
   const PipelineVersion* old = current();
@@ -286,40 +327,58 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   CommitResult result;
   result.generation = gen;
   Garbage garbage;
-  std::vector<FlowRule*> unlink;  // rules removed at `gen`
-  std::set<FlowRule*> kept_ids;   // unlinked rules whose id lives on
+  // Rules removed at `gen`, and whether their id is freed with them (not when
+  // a modify keeps it).
+  std::vector<std::pair<FlowRule*, bool>> unlink;
   struct Applied {
-    const Identity* id;
-    FlowRule* base;   // unlinked live rule, or nullptr
+    const Staged* staged;
     FlowRule* added;  // inserted rule, or nullptr
-    bool fresh_id;
   };
   std::vector<Applied> applied;
+  applied.reserve(overlay.staged.size());
+  // Flow-removed records of deleted rules: each gets its rule's Rule once no
+  // reader can see the rule any more.
+  std::vector<std::pair<FlowRemoved*, FlowRule*>> records;
   size_t removed_before = removed_.size();
+  // The new rules, compiled before any is inserted so that each subtable can
+  // make room for all of its new rules at once; null where nothing changes.
+  std::vector<std::unique_ptr<FlowRule>> made(overlay.staged.size());
+  for (size_t k = 0; k < overlay.staged.size(); ++k) {
+    Staged& s = overlay.staged[k];
+    if (!s.rule) continue;
+    if (s.base && s.keep_counters && (s.rule == &s.base->rule || *s.rule == s.base->rule)) {
+      s.rule = &s.base->rule;  // an unchanged modify
+      continue;
+    }
+    made[k] = std::make_unique<FlowRule>();
+    if (s.movable)  // an edit of ours, or an op of a transaction the caller gave up
+      made[k]->rule = std::move(const_cast<Rule&>(*s.rule));
+    else
+      made[k]->rule = *s.rule;
+    compile_flow_rule(*made[k]);
+  }
   try {
-    for (auto* node : order) {
-      const Identity& id = node->first;
-      Staged& s = node->second;
-      if (s.base && s.rule && s.keep_counters && *s.rule == s.base->rule) continue;
-      Applied step{&id, nullptr, nullptr, false};
+    reserve_subtables(made, garbage);
+    for (size_t k = 0; k < overlay.staged.size(); ++k) {
+      Staged& s = overlay.staged[k];
+      bool keep = s.base && s.keep_counters;
+      if (s.rule && !made[k]) continue;  // unchanged
+      applied.push_back({&s, nullptr});
       if (s.base) {
         s.base->removed_gen.store(gen, std::memory_order_relaxed);
-        step.base = s.base;
-        live_.erase(id);
-        applied.push_back(step);
-        unlink.push_back(s.base);
+        unlink.push_back({s.base, !(keep && s.rule)});
         if (!s.rule) {
-          FlowStats st = stats_of(*s.base);
-          removed_.push_back({s.base->rule, RemovedReason::deleted, st.packets, st.bytes,
-                              double(now - s.base->install_tsc) / tsc_hz_});
+          FlowRemoved& rec = removed_.emplace_back();
+          records.push_back({&rec, s.base});
+          rec.reason = RemovedReason::deleted;
+          uint64_t last_hit;
+          count(*s.base, rec.packets, rec.bytes, last_hit);
+          rec.duration_s = double(now - s.base->install_tsc) / tsc_hz_;
           ++result.removed;
         }
       }
-      if (!s.rule) continue;
-      auto r = std::make_unique<FlowRule>();
-      r->rule = *s.rule;
-      compile_flow_rule(*r);
-      bool keep = s.base && s.keep_counters;
+      if (!s.rule) continue;  // its entry goes once nothing can fail
+      std::unique_ptr<FlowRule>& r = made[k];
       r->id = keep ? s.base->id : alloc_id();
       r->seq = keep ? s.base->seq : next_seq_++;
       r->install_tsc = keep ? s.base->install_tsc : now;
@@ -330,37 +389,36 @@ CommitResult Pipeline::commit(const Transaction& txn) {
         if (!keep) free_id(r->id);
         throw;
       }
-      if (keep) {
-        kept_ids.insert(s.base);
-        ++result.modified;
-      } else {
-        ++result.added;
-      }
-      step.added = r.release();
-      step.fresh_id = !keep;
-      if (step.base)
-        applied.back() = step;
-      else
-        applied.push_back(step);
-      live_[id] = step.added;
+      ++(keep ? result.modified : result.added);
+      applied.back().added = r.release();
+      // The entry now names the new rule by the new rule's match (the op's
+      // may have been moved from).
+      live_.at(s.pos) = {s.id.at(applied.back().added->rule.match),
+                         {applied.back().added, LiveRule::kNotStaged}};
     }
   } catch (...) {
     // DPDK could not allocate (ENOMEM): undo. Inserted rules become invisible
     // at every generation and are unlinked by the next commit.
-    for (auto it = applied.rbegin(); it != applied.rend(); ++it) {
-      if (it->added) {
-        it->added->removed_gen.store(it->added->added_gen, std::memory_order_relaxed);
-        zombies_.push_back({it->added, it->fresh_id});
-        live_.erase(*it->id);
+    for (const Applied& a : applied) {
+      if (a.added) {
+        a.added->removed_gen.store(a.added->added_gen, std::memory_order_relaxed);
+        zombies_.push_back({a.added, !(a.staged->base && a.staged->keep_counters)});
       }
-      if (it->base) {
-        it->base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
-        live_[*it->id] = it->base;
-      }
+      if (a.staged->base)
+        a.staged->base->removed_gen.store(kNeverRemoved, std::memory_order_relaxed);
     }
+    for (const Staged& s : overlay.staged)
+      if (s.base) live_.at(s.pos) = {s.id.at(s.base->rule.match), {s.base, LiveRule::kNotStaged}};
+    unstage();
     removed_.resize(removed_before);
     for (auto& f : garbage) pending_garbage_.push_back(std::move(f));
     throw;
+  }
+  for (const Staged& s : overlay.staged) {
+    if (!s.rule)
+      live_.erase(s.pos);  // removed, or added and removed again
+    else
+      live_.at(s.pos).value.staged = LiveRule::kNotStaged;  // an unchanged modify
   }
   misses_ = misses;
   groups_ = std::move(groups);
@@ -377,25 +435,26 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   version_.store(build_version(gen), std::memory_order_release);
   rcu_.synchronize();
   delete old;
+  // Workers now skip the deleted rules (invisible at `gen`) without reading
+  // their actions, so the Rules can move; unlinking needs the compiled match only.
+  for (const auto& [rec, r] : records) rec->rule = std::move(r->rule);
   for (auto& f : garbage) f();
   for (auto& f : pending_garbage_) f();
   pending_garbage_.clear();
-  for (const auto& [z, fresh] : zombies_) {
-    tables_[z->table]->remove(z, rcu_);
-    rcu_.retire([this, z = z, fresh = fresh] {
-      if (fresh) free_id(z->id);
-      delete z;
-    });
-  }
-  zombies_.clear();
 
-  // Unlink what no reader can see any more; free it after one more grace period.
-  for (FlowRule* r : unlink) {
-    tables_[r->table]->remove(r, rcu_);
-    bool free = !kept_ids.count(r);
-    rcu_.retire([this, r, free] {
-      if (free) free_id(r->id);
-      delete r;
+  // Unlink what no reader can see any more; free it (hash slots, buckets,
+  // rules, ids) after one more grace period.
+  for (const auto& [z, fresh_id] : zombies_) unlink.push_back({z, fresh_id});
+  zombies_.clear();
+  if (!unlink.empty()) {
+    Garbage unlinked;
+    for (const auto& [r, free] : unlink) tables_[r->table]->remove(r, unlinked);
+    rcu_.retire([this, unlink = std::move(unlink), unlinked = std::move(unlinked)] {
+      for (const auto& f : unlinked) f();
+      for (const auto& [r, free] : unlink) {
+        if (free) free_id(r->id);
+        delete r;
+      }
     });
   }
   Garbage empty;
@@ -411,24 +470,61 @@ CommitResult Pipeline::commit(const Transaction& txn) {
   return result;
 }
 
+void Pipeline::count(const FlowRule& r, uint64_t& packets, uint64_t& bytes,
+                     uint64_t& last_hit_tsc) const {
+  packets = bytes = last_hit_tsc = 0;
+  for (const auto& w : workers_) {
+    const RuleCounter& c = w->counter(r.id);
+    packets += c.packets.load(std::memory_order_relaxed);
+    bytes += c.bytes.load(std::memory_order_relaxed);
+    last_hit_tsc = std::max(last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
+  }
+}
+
+void Pipeline::reserve_subtables(const std::vector<std::unique_ptr<FlowRule>>& rules,
+                                 Garbage& garbage) {
+  // New rules by (table, mask); consecutive rules usually share one. Past
+  // kMaxTracked distinct masks the rest grow step by step.
+  constexpr size_t kMaxTracked = 64;
+  constexpr uint32_t kWorthIt = 256;  // a new subtable starts with room for this many
+  struct Count {
+    const FlowRule* first;
+    uint32_t n;
+  };
+  std::vector<Count> counts;
+  for (const auto& r : rules) {
+    if (!r) continue;
+    auto same = [&](const Count& c) {
+      return c.first->table == r->table && c.first->mask == r->mask;
+    };
+    if (!counts.empty() && same(counts.back())) {
+      ++counts.back().n;
+      continue;
+    }
+    auto it = std::find_if(counts.begin(), counts.end(), same);
+    if (it != counts.end())
+      ++it->n;
+    else if (counts.size() < kMaxTracked)
+      counts.push_back({r.get(), 1});
+  }
+  for (const Count& c : counts)
+    if (c.n >= kWorthIt) tables_[c.first->table]->reserve(c.first->mask, c.n, garbage, rcu_);
+}
+
 FlowStats Pipeline::stats_of(const FlowRule& r) const {
   FlowStats s;
   s.rule = r.rule;
   s.id = r.id;
-  for (const auto& w : workers_) {
-    const RuleCounter& c = w->counter(r.id);
-    s.packets += c.packets.load(std::memory_order_relaxed);
-    s.bytes += c.bytes.load(std::memory_order_relaxed);
-    s.last_hit_tsc = std::max(s.last_hit_tsc, c.last_hit.load(std::memory_order_relaxed));
-  }
+  count(r, s.packets, s.bytes, s.last_hit_tsc);
   s.duration_s = double(rte_get_tsc_cycles() - r.install_tsc) / tsc_hz_;
   return s;
 }
 
 std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
   std::vector<const FlowRule*> rules;
-  for (const auto& [id, r] : live_)
-    if (!table || r->table == *table) rules.push_back(r);
+  live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+    if (!table || e.rule->table == *table) rules.push_back(e.rule);
+  });
   std::sort(rules.begin(), rules.end(), [](const FlowRule* a, const FlowRule* b) {
     return a->table != b->table ? a->table < b->table : a->beats(*b);
   });
@@ -441,31 +537,34 @@ std::vector<FlowStats> Pipeline::dump(std::optional<uint8_t> table) const {
 std::vector<FlowRemoved> Pipeline::expire(uint64_t now_tsc) {
   Transaction txn;
   std::vector<RemovedReason> reasons;
-  for (const auto& [id, r] : live_) {
+  live_.for_each([&](const RuleIdentity&, const LiveRule& e) {
+    const FlowRule* r = e.rule;
     const Rule& rule = r->rule;
     std::optional<RemovedReason> why;
     if (rule.hard_timeout && now_tsc >= r->install_tsc + rule.hard_timeout * tsc_hz_)
       why = RemovedReason::hard_timeout;
     if (!why && rule.idle_timeout) {
-      uint64_t last = std::max(r->install_tsc, stats_of(*r).last_hit_tsc);
+      uint64_t packets, bytes, last_hit;
+      count(*r, packets, bytes, last_hit);
+      uint64_t last = std::max(r->install_tsc, last_hit);
       if (now_tsc >= last + rule.idle_timeout * tsc_hz_) why = RemovedReason::idle_timeout;
     }
-    if (!why) continue;
+    if (!why) return;
     txn.remove(rule.table, rule.match, true, rule.priority);
     reasons.push_back(*why);
-  }
+  });
   if (txn.empty()) return {};
   size_t before = removed_.size();
   // Strict removes are applied in order; overlay iteration order differs, so
   // match the records back by identity.
-  std::vector<Identity> ids;
+  std::vector<RuleIdentity> ids;
   for (const FlowMod& op : txn.ops())
-    ids.push_back({op.rule.table, op.rule.priority, op.rule.match});
+    ids.push_back(RuleIdentity::of(op.rule.table, op.rule.priority, op.rule.match));
   commit(txn);
   std::vector<FlowRemoved> out;
   for (size_t i = before; i < removed_.size(); ++i) {
     FlowRemoved& rec = removed_[i];
-    Identity id{rec.rule.table, rec.rule.priority, rec.rule.match};
+    RuleIdentity id = RuleIdentity::of(rec.rule.table, rec.rule.priority, rec.rule.match);
     for (size_t k = 0; k < ids.size(); ++k)
       if (ids[k] == id) rec.reason = reasons[k];
     out.push_back(rec);

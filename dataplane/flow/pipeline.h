@@ -29,6 +29,7 @@
 
 #include "dataplane/flow/flow_extract.h"
 #include "dataplane/flow/flow_worker.h"
+#include "dataplane/flow/rule_identity_map.h"
 #include "dataplane/flow/transaction.h"
 #include "dataplane/rcu/rcu.h"
 
@@ -105,7 +106,10 @@ class Pipeline {
   // ENOSPC when max_rules would be exceeded, ENOENT for a reference to a
   // missing group/meter, or ENOMEM when DPDK cannot allocate a hash; nothing
   // visible is changed then. Returns once every worker reads the new version.
-  CommitResult commit(const Transaction& txn);
+  CommitResult commit(const Transaction& txn) { return apply(txn, false); }
+  // The same, moving the rules out of `txn` instead of copying them. After an
+  // error txn is intact unless the error is ENOMEM.
+  CommitResult commit(Transaction&& txn) { return apply(txn, true); }
   // Single-operation shorthands (same errors).
   CommitResult add(Rule r) { return commit(Transaction().add(std::move(r))); }
 
@@ -135,26 +139,34 @@ class Pipeline {
   uint64_t worker_stat(std::atomic<uint64_t> FlowWorkerStats::*stat) const;
 
  private:
-  struct Identity {
-    uint8_t table;
-    uint16_t priority;
-    Match match;
-    bool operator==(const Identity&) const = default;
-  };
-  struct IdentityHash {
-    size_t operator()(const Identity& i) const;
-  };
   struct Staged;
-  using Overlay = std::unordered_map<Identity, Staged, IdentityHash>;
-  using OverlayOrder = std::vector<std::pair<const Identity, Staged>*>;
+  struct Overlay;
+  // A live rule; during a commit also a rule it stages (placeholders of
+  // fresh identities have no rule yet).
+  struct LiveRule {
+    static constexpr uint32_t kNotStaged = UINT32_MAX;
+    FlowRule* rule = nullptr;
+    uint32_t staged = kNotStaged;  // index into the commit's staged identities
+  };
+  // Live rules by identity; each key's match is the FlowRule's own (between
+  // commits).
+  using RuleIndex = RuleIdentityMap<LiveRule>;
 
-  void stage(const FlowMod& op, Overlay& overlay, OverlayOrder& order,
+  // commit(); `owned`: the caller gave txn up, its rules may be moved from.
+  CommitResult apply(const Transaction& txn, bool owned);
+  // `id`: the identity of op.rule (add and strict ops).
+  void stage(const FlowMod& op, const RuleIdentity& id, bool owned, Overlay& overlay,
              std::map<uint32_t, std::shared_ptr<const GroupDef>>& groups,
              std::map<uint32_t, MeterRef>& meters, std::array<TableMiss, kMaxTables>& misses);
+  // Lets each subtable that gets many of `rules` (null entries skipped) grow
+  // once for all of them. Throws sluice::Error (ENOMEM).
+  void reserve_subtables(const std::vector<std::unique_ptr<FlowRule>>& rules, Garbage& garbage);
   PipelineVersion* build_version(uint64_t generation) const;
   uint32_t alloc_id();
   void free_id(uint32_t id);
   FlowStats stats_of(const FlowRule& r) const;
+  // stats_of() without the rule copy.
+  void count(const FlowRule& r, uint64_t& packets, uint64_t& bytes, uint64_t& last_hit_tsc) const;
 
   Rcu& rcu_;
   PipelineConfig config_;
@@ -168,7 +180,7 @@ class Pipeline {
   std::map<uint32_t, MeterRef> meters_;
   std::vector<uint16_t> free_meter_slots_;
   uint32_t meter_epoch_ = 0;
-  std::unordered_map<Identity, FlowRule*, IdentityHash> live_;
+  RuleIndex live_;
   std::vector<uint32_t> free_ids_;
   uint32_t next_id_ = 0;
   uint64_t next_seq_ = 1;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdio>
 #include <string_view>
 
@@ -82,10 +83,10 @@ void TupleSpaceClassifier::free_subtable(Subtable* s) {
   delete s;
 }
 
-Subtable* TupleSpaceClassifier::grow(Subtable* old, Garbage& garbage, Rcu& rcu) {
+Subtable* TupleSpaceClassifier::grow(Subtable* old, uint32_t capacity, Garbage& garbage, Rcu& rcu) {
   // Pending frees of hash slots refer to the old hash: run them first.
   rcu.drain();
-  Subtable* s = create_subtable(old->mask, old->capacity * 4);
+  Subtable* s = create_subtable(old->mask, std::max(capacity, old->capacity * 4));
   const void* key;
   void* data;
   uint32_t iter = 0;
@@ -133,7 +134,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   int rc = rte_hash_add_key_data(s->hash, &key, next);
   if (rc == -ENOSPC) {
     try {
-      s = grow(s, garbage, rcu);
+      s = grow(s, 0, garbage, rcu);
     } catch (...) {
       drop_new();
       throw;
@@ -147,10 +148,22 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   }
   if (old != nullptr) garbage.push_back([old] { delete old; });
   ++s->n_rules;
-  s->priorities.insert(r->priority);
+  ++s->priorities[r->priority];
 }
 
-void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
+void TupleSpaceClassifier::reserve(const FlowKey& mask, uint32_t more, Garbage& garbage, Rcu& rcu) {
+  auto it = subtables_.find(mask);
+  uint32_t have = it == subtables_.end() ? 0 : it->second->n_rules;
+  // A quarter of slack: deleted keys hold their slots for a grace period.
+  uint32_t want = std::bit_ceil(have + more + (have + more) / 4);
+  if (it == subtables_.end()) {
+    subtables_.emplace(mask, create_subtable(mask, std::max(want, kInitialCapacity)));
+  } else if (it->second->capacity < want) {
+    grow(it->second, want, garbage, rcu);
+  }
+}
+
+void TupleSpaceClassifier::remove(FlowRule* r, Garbage& after_grace) {
   auto it = subtables_.find(r->mask);
   if (it == subtables_.end()) return;
   Subtable* s = it->second;
@@ -162,7 +175,7 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
     if (data != r) return;
     int32_t slot = rte_hash_del_key(s->hash, &key);
     rte_hash* h = s->hash;
-    if (slot >= 0) rcu.retire([h, slot] { rte_hash_free_key_with_position(h, slot); });
+    if (slot >= 0) after_grace.push_back([h, slot] { rte_hash_free_key_with_position(h, slot); });
   } else {
     FlowBucket* old = as_bucket(data);
     auto pos = std::find(old->rules.begin(), old->rules.end(), r);
@@ -178,17 +191,18 @@ void TupleSpaceClassifier::remove(FlowRule* r, Rcu& rcu) {
       next = tag_bucket(b);
     }
     rte_hash_add_key_data(s->hash, &key, next);  // existing key: cannot fail
-    rcu.retire([old] { delete old; });
+    after_grace.push_back([old] { delete old; });
   }
   --s->n_rules;
-  s->priorities.erase(s->priorities.find(r->priority));
+  auto p = s->priorities.find(r->priority);
+  if (--p->second == 0) s->priorities.erase(p);
 }
 
 std::vector<SubtableRef> TupleSpaceClassifier::snapshot() const {
   std::vector<SubtableRef> out;
   out.reserve(subtables_.size());
   for (const auto& [mask, s] : subtables_)
-    if (s->n_rules > 0) out.push_back({s, *s->priorities.rbegin()});
+    if (s->n_rules > 0) out.push_back({s, s->priorities.rbegin()->first});
   std::sort(out.begin(), out.end(), [](const SubtableRef& a, const SubtableRef& b) {
     return a.max_priority > b.max_priority;
   });

@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <set>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -61,7 +61,7 @@ struct Subtable {
   FlowKey mask{};
   // Control thread only:
   uint32_t n_rules = 0;
-  std::multiset<uint16_t> priorities;
+  std::map<uint16_t, uint32_t> priorities;  // priority -> rules with it
 
   // Sets the word layout from `mask`.
   void set_mask(const FlowKey& m);
@@ -98,10 +98,17 @@ class TupleSpaceClassifier {
   // a subtable's hash has to grow. Throws sluice::Error (ENOMEM) if DPDK
   // cannot allocate a hash; the classifier is then unchanged.
   void insert(FlowRule* r, Garbage& garbage, Rcu& rcu);
+  // Control thread. Room for `more` rules with `mask` beyond those the table
+  // has: the subtable is created or its hash grown once now, not step by step
+  // by insert(). Replaced hashes go to `garbage`. May call rcu.drain().
+  // Throws sluice::Error (ENOMEM) if DPDK cannot allocate; the classifier is
+  // then unchanged.
+  void reserve(const FlowKey& mask, uint32_t more, Garbage& garbage, Rcu& rcu);
   // Control thread. Unlinks `r` once no reader can see it any more (its
-  // removal generation is published and a grace period has passed); the old
-  // bucket and hash slot are freed through rcu.retire().
-  void remove(FlowRule* r, Rcu& rcu);
+  // removal generation is published and a grace period has passed). The
+  // frees of the old bucket and hash slot go to `after_grace`, to run a grace
+  // period after this call, before any later insert() that grows a hash.
+  void remove(FlowRule* r, Garbage& after_grace);
   // Control thread. Subtables with rules, by max priority, highest first.
   std::vector<SubtableRef> snapshot() const;
   // Control thread. Drops empty subtables from the table; their frees go to
@@ -180,7 +187,9 @@ class TupleSpaceClassifier {
     size_t operator()(const FlowKey& k) const;
   };
   Subtable* create_subtable(const FlowKey& mask, uint32_t capacity);
-  Subtable* grow(Subtable* old, Garbage& garbage, Rcu& rcu);
+  // Replaces `old` by a copy with room for at least `capacity` entries
+  // (at least four times the old room).
+  Subtable* grow(Subtable* old, uint32_t capacity, Garbage& garbage, Rcu& rcu);
   static void free_subtable(Subtable* s);
 
   uint8_t table_;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "tests/unit/flow/flow_fixture.h"
 
@@ -247,6 +249,42 @@ TEST_F(Classifier, CapacityIsChecked) {
   commit_error(*pipeline, t, nullptr, &code);
   EXPECT_EQ(code, ENOSPC);
   EXPECT_EQ(pipeline->rule_count(), 0u);
+}
+
+// Small transactions grow a subtable's hash step by step (x4 from 256); a
+// large one makes room for all of its rules at once.
+TEST_F(Classifier, SubtablesGrowStepwiseOrOnceForALargeTransaction) {
+  auto rule = [](const char* proto, int port) {
+    Rule r = parse_rule(std::string(proto) + ",actions=output:1");
+    r.cookie = static_cast<uint64_t>(port);
+    r.match.set_exact(std::string(proto) == "tcp" ? Field::tcp_dst : Field::udp_src,
+                      static_cast<uint16_t>(port));
+    return r;
+  };
+  for (int base = 0; base < 5000; base += 100) {
+    Transaction t;
+    for (int i = base; i < base + 100; ++i) t.add(rule("tcp", i));
+    pipeline->commit(t);
+  }
+  Transaction large;
+  for (int i = 0; i < 5000; ++i) large.add(rule("udp", i));
+  pipeline->commit(std::move(large));
+  const PipelineVersion::Table& table = pipeline->current()->tables[0];
+  ASSERT_EQ(table.subtables.size(), 2u);
+  std::vector<uint32_t> capacities;
+  for (const SubtableRef& s : table.subtables) capacities.push_back(s.sub->capacity);
+  std::sort(capacities.begin(), capacities.end());
+  EXPECT_EQ(capacities, (std::vector<uint32_t>{8192, 16384}));  // 5000 + 1/4: once; 256 * 4^3
+  PacketSpec s;
+  for (int i : {0, 99, 100, 4999}) {
+    s.proto = 6;
+    s.dport = static_cast<uint16_t>(i);
+    EXPECT_EQ(cookie_of(s), i);
+    s.proto = 17;
+    s.dport = 80;
+    s.sport = static_cast<uint16_t>(i);
+    EXPECT_EQ(cookie_of(s), i);
+  }
 }
 
 TEST_F(Classifier, ManyRulesGrowTheSubtableHash) {
