@@ -68,6 +68,19 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
   return true;
 }
 
+// Looks packet i up in `cache`; on a hit fills its path and prefetches the
+// counter it will update.
+template <class Cache, class Key>
+inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
+                      const FlowWorker& w, const PipelineVersion& v) {
+  const int e = cache.find(key, s.hashes[i], v.generation);
+  if (e == Cache::kMiss) return false;
+  s.sole[i] = cache.sole(e);
+  if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
+  w.prefetch_counter(s.sole[i].id);
+  return true;
+}
+
 // Looks up every live packet that does not repeat its predecessor in its
 // cache, resolves the misses together (table 0 with bulk hash lookups) and
 // inserts them.
@@ -81,26 +94,17 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   unsigned misses = 0, sig_lookups = 0, sig_hits = 0, key_lookups = 0, key_hits = 0;
   for (unsigned i = 0; i < count; ++i) {
     if (!BurstStage::has(s.live & ~s.repeat, i)) continue;
-    int e;
     if (BurstStage::has(s.common, i)) {
       ++sig_lookups;
-      e = w.signature_emc.find(s.sigs[i], s.hashes[i], v.generation);
-      if (e != SignatureCache::kMiss) {
+      if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
         ++sig_hits;
-        s.sole[i] = w.signature_emc.sole(e);
-        if (s.sole[i].rule == nullptr) w.signature_emc.path(e, s.paths[i]);
-        w.prefetch_counter(s.sole[i].id);
         continue;
       }
       if (!key_packet(s, i, batch[i], in_port, sink)) continue;
     } else {
       ++key_lookups;
-      e = w.key_emc.find(ArrivalKey(s.keys[i]), s.hashes[i], v.generation);
-      if (e != KeyCache::kMiss) {
+      if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
         ++key_hits;
-        s.sole[i] = w.key_emc.sole(e);
-        if (s.sole[i].rule == nullptr) w.key_emc.path(e, s.paths[i]);
-        w.prefetch_counter(s.sole[i].id);
         continue;
       }
     }
