@@ -97,8 +97,6 @@ class ExactMatchCache {
     if (long_paths_ == nullptr) throw std::bad_alloc();
   }
 
-  unsigned capacity() const { return kWays * sets_; }
-
   // Starts loading the set `h` maps to; find() a little later reads it.
   void prefetch(uint32_t h) const {
     const auto* set = reinterpret_cast<const char*>(&entries_[kWays * set_of(h)]);

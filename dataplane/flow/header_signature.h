@@ -31,6 +31,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dataplane/flow/flow_extract.h"
+
 namespace sluice {
 
 struct alignas(16) HeaderSignature {
@@ -56,10 +58,6 @@ static_assert(sizeof(HeaderSignature) == 32);
 
 namespace detail {
 
-inline uint16_t load_be16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-
 // Lane 1's bytes kept from frame bytes 26..41: addresses and the L4 ports
 // (ICMP: type and code).
 inline __m128i signature_l4_mask(uint8_t ip_proto) {
@@ -72,14 +70,14 @@ inline __m128i signature_l4_mask(uint8_t ip_proto) {
 // Fills `sig` and returns true when `m` is a common frame (see above);
 // false otherwise (`sig` is then unspecified).
 inline bool header_signature(const rte_mbuf* m, uint16_t in_port, HeaderSignature& sig) {
-  using detail::load_be16;
+  using detail::be16;
   if (m->data_len < 42) return false;  // Ethernet, IPv4, UDP
   const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
   uint32_t ether_ihl;
   memcpy(&ether_ihl, p + 12, 4);
   if ((ether_ihl & 0x00ffffff) != 0x00450008) return false;  // 08 00 45: IPv4, IHL 5
-  const uint32_t total = load_be16(p + 16);
-  if ((load_be16(p + 20) & 0x1fff) != 0 || 14 + total > m->pkt_len) return false;
+  const uint32_t total = be16(p + 16);
+  if ((be16(p + 20) & 0x1fff) != 0 || 14 + total > m->pkt_len) return false;
   const uint8_t proto = p[23];
   uint16_t tcp_flags = 0;
   switch (proto) {
@@ -87,7 +85,7 @@ inline bool header_signature(const rte_mbuf* m, uint16_t in_port, HeaderSignatur
       if (m->data_len < 48) return false;
       const uint32_t header = (p[46] >> 4) * 4u;
       if (header < 20 || 20 + header > total) return false;
-      tcp_flags = load_be16(p + 46) & 0x0fff;
+      tcp_flags = be16(p + 46) & 0x0fff;
       break;
     }
     case IPPROTO_UDP:
