@@ -1,5 +1,5 @@
 // ExactMatchCache: a per-worker, fixed-size cache from what a packet looked
-// like on arrival to the FlowPath the pipeline gave it. Four-way set
+// like on arrival to the FlowPath the pipeline gave it. Eight-way set
 // associative, no heap after construction. Every entry carries the pipeline
 // generation it was computed at: an entry of another generation is a miss, so
 // a cached rule pointer is only followed while the version that holds it is
@@ -9,11 +9,13 @@
 // the bytes of the common frame, and ArrivalKey, the FlowKey of any other.
 // A Key has operator== and hash(); equal keys must mean equal FlowKeys.
 //
-// An entry is the key, its generation and, for the usual path of one rule
-// and no table miss, what the data path needs of that rule (SoleRule): a hit
-// reads one entry (one cache line for a HeaderSignature) and not the rule.
-// Other paths (up to kMaxPath rules) live in a side array that is only
-// touched for them.
+// A lookup reads 16 bytes of tags (16 bits of the key's hash per way; the
+// tags of the whole cache are 1/32 of its size, so they mostly stay in the
+// CPU cache) and then only the entries whose tag matches: one line for a
+// HeaderSignature hit. An entry is the key, its generation and, for the usual
+// path of one rule and no table miss, what the data path needs of that rule
+// (SoleRule), so a hit does not read the rule. Other paths (up to kMaxPath
+// rules) live in a side array that is only touched for them.
 //
 // Thread-safety: owned and used by one forwarding worker only.
 #pragma once
@@ -21,6 +23,7 @@
 #include <rte_common.h>
 #include <rte_hash_crc.h>
 #include <rte_prefetch.h>
+#include <smmintrin.h>
 
 #include <algorithm>
 #include <bit>
@@ -85,30 +88,42 @@ class ExactMatchCache {
  public:
   static constexpr unsigned kMaxPath = 8;  // longer paths are not cached
   static constexpr int kMiss = -1;
-  static constexpr unsigned kWays = 4;
+  static constexpr unsigned kWays = 8;
 
   // `entries` is rounded down to a power of two (at least kWays). Control thread,
   // before the worker runs; throws std::bad_alloc. The side array of long
   // paths comes zeroed from calloc, so its pages cost memory only once used.
   explicit ExactMatchCache(unsigned entries = 8192)
       : sets_(std::bit_floor(std::max(entries, kWays)) / kWays),
+        tags_(new SetTags[sets_]()),
         entries_(new Entry[kWays * sets_]()),
         long_paths_(static_cast<LongPath*>(std::calloc(kWays * sets_, sizeof(LongPath)))) {
     if (long_paths_ == nullptr) throw std::bad_alloc();
   }
 
-  // Starts loading the set `h` maps to; find() a little later reads it.
-  void prefetch(uint32_t h) const {
-    const auto* set = reinterpret_cast<const char*>(&entries_[kWays * set_of(h)]);
-    for (size_t off = 0; off < kWays * sizeof(Entry); off += RTE_CACHE_LINE_SIZE)
-      rte_prefetch0(set + off);
+  // Starts loading the tags of the set `h` maps to; candidates() reads them.
+  void prefetch(uint32_t h) const { rte_prefetch0(&tags_[set_of(h)]); }
+  // The ways of h's set whose tag is h's (bit w: way w), and starts loading
+  // the first of their entries; find() a little later reads them.
+  uint32_t candidates(uint32_t h) const {
+    const unsigned set = set_of(h);
+    const __m128i eq = _mm_cmpeq_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(&tags_[set])),
+                                       _mm_set1_epi16(static_cast<short>(tag_of(h))));
+    const auto ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xff);
+    if (ways != 0) rte_prefetch0(&entries_[kWays * set + std::countr_zero(ways)]);
+    return ways;
   }
-  // The entry holding `key` at `generation`, or kMiss (absent or stale).
-  int find(const Key& key, uint32_t h, uint64_t generation) const {
-    const unsigned first = kWays * set_of(h);
-    for (unsigned e = first; e < first + kWays; ++e)
+  // The entry holding `key` at `generation` among the `ways` candidates()
+  // gave for h, or kMiss (absent or stale).
+  int find(const Key& key, uint32_t h, uint32_t ways, uint64_t generation) const {
+    for (; ways != 0; ways &= ways - 1) {
+      const unsigned e = kWays * set_of(h) + std::countr_zero(ways);
       if (entries_[e].generation == generation && entries_[e].key == key) return static_cast<int>(e);
+    }
     return kMiss;
+  }
+  int find(const Key& key, uint32_t h, uint64_t generation) const {
+    return find(key, h, candidates(h), generation);
   }
   // The path of entry `e` when it is one rule without a table miss;
   // otherwise sole(e).rule is nullptr and path() has it.
@@ -153,16 +168,16 @@ class ExactMatchCache {
 
   void insert(const Key& key, uint32_t h, uint64_t generation, const FlowPath& path) {
     if (path.n > kMaxPath) return;
-    // A stale or empty way, else one picked by hash bits the set index does
-    // not use.
-    const unsigned first = kWays * set_of(h);
-    unsigned e = first + (h >> 30) % kWays;
+    // A stale or empty way, else the next in turn.
+    const unsigned set = set_of(h), first = kWays * set;
+    unsigned e = first + victim_++ % kWays;
     for (unsigned way = first; way < first + kWays; ++way) {
       if (entries_[way].generation != generation) {
         e = way;
         break;
       }
     }
+    tags_[set].tag[e - first] = tag_of(h);
     Entry& entry = entries_[e];
     entry.key = key;
     entry.generation = generation;
@@ -177,6 +192,10 @@ class ExactMatchCache {
   }
 
  private:
+  struct alignas(16) SetTags {
+    uint16_t tag[kWays];
+  };
+  static_assert(sizeof(SetTags) == 16, "one SSE compare per set");
   struct alignas(RTE_CACHE_LINE_SIZE) Entry {
     Key key;
     uint64_t generation;  // 0: empty (generations start at 1)
@@ -194,10 +213,12 @@ class ExactMatchCache {
   };
 
   uint32_t set_of(uint32_t h) const { return h & (sets_ - 1); }
+  static uint16_t tag_of(uint32_t h) { return static_cast<uint16_t>(h >> 16); }
 
   unsigned sets_;  // power of two
-  unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0;
+  unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0, victim_ = 0;
   bool thrashing_ = false;
+  std::unique_ptr<SetTags[]> tags_;
   std::unique_ptr<Entry[]> entries_;
   std::unique_ptr<LongPath, Free> long_paths_;
 };

@@ -40,6 +40,7 @@ struct BurstStage {
   HeaderSignature sigs[kMax];
   FlowKey keys[kMax];
   uint32_t hashes[kMax];
+  uint32_t ways[kMax];  // ExactMatchCache::candidates()
   // Written before they are read, so not initialised (their types have
   // member initialisers): sole[i] when the path is one rule, else
   // sole[i].rule is nullptr and paths[i] holds it. Repeats have neither.
@@ -73,7 +74,7 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
 template <class Cache, class Key>
 inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
                       const FlowWorker& w, const PipelineVersion& v) {
-  const int e = cache.find(key, s.hashes[i], v.generation);
+  const int e = cache.find(key, s.hashes[i], s.ways[i], v.generation);
   if (e == Cache::kMiss) return false;
   s.sole[i] = cache.sole(e);
   if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
@@ -141,7 +142,8 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // Runs `n` packets received on `in_port` through the pipeline; each ends in
 // exactly one Sink call (see flow_actions.h). In stages of up to 32 packets:
 // read every packet's HeaderSignature (or, for a frame that is not common,
-// parse its FlowKey), hash and prefetch the cache sets, look every packet up
+// parse its FlowKey), hash and prefetch the cache sets' tags, compare the
+// tags (prefetching the matching entries), look every packet up
 // (a packet whose signature equals its predecessor's takes its path without
 // a lookup), resolve the misses together, then act, in arrival order. The
 // memory loads of different packets overlap.
@@ -174,6 +176,11 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
         w.key_emc.prefetch(s.hashes[i]);
       }
+    }
+    for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
+      const auto i = static_cast<unsigned>(std::countr_zero(look));
+      s.ways[i] = BurstStage::has(s.common, i) ? w.signature_emc.candidates(s.hashes[i])
+                                               : w.key_emc.candidates(s.hashes[i]);
     }
     detail::resolve_stage(s, w, v, batch, count, in_port, sink);
     // Act, in arrival order. Packets of one-rule paths that just output are
