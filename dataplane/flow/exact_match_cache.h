@@ -10,8 +10,8 @@
 // A Key has operator== and hash(); equal keys must mean equal FlowKeys.
 //
 // A lookup reads 16 bytes of tags (16 bits of the key's hash per way; the
-// tags of the whole cache are 1/32 of its size, so they mostly stay in the
-// CPU cache) and then only the entries whose tag matches: one line for a
+// tags of the whole cache are at most 1/32 of its size, so they mostly stay
+// in the CPU cache) and then only the entries whose tag matches: one line for a
 // HeaderSignature hit. An entry is the key, its generation and, for the usual
 // path of one rule and no table miss, what the data path needs of that rule
 // (SoleRule), so a hit does not read the rule. Other paths (up to kMaxPath
