@@ -11,8 +11,8 @@
 //
 // A lookup reads 16 bytes of tags (16 bits of the key's hash per way; the
 // tags of the whole cache are at most 1/32 of its size, so they mostly stay
-// in the CPU cache) and then only the entries whose tag matches: one line for a
-// HeaderSignature hit. An entry is the key, its generation and, for the usual
+// in the CPU cache) and then only the entries whose tag matches: one line
+// for a HeaderSignature hit. An entry is the key, its generation and, for the usual
 // path of one rule and no table miss, what the data path needs of that rule
 // (SoleRule), so a hit does not read the rule. Other paths (up to kMaxPath
 // rules) live in a side array that is only touched for them.
@@ -107,8 +107,8 @@ class ExactMatchCache {
   // the first of their entries; find() a little later reads them.
   uint32_t candidates(uint32_t h) const {
     const unsigned set = set_of(h);
-    const __m128i eq = _mm_cmpeq_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(&tags_[set])),
-                                       _mm_set1_epi16(static_cast<short>(tag_of(h))));
+    const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(&tags_[set]));
+    const __m128i eq = _mm_cmpeq_epi16(tags, _mm_set1_epi16(static_cast<short>(tag_of(h))));
     const auto ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xff);
     if (ways != 0) rte_prefetch0(&entries_[kWays * set + std::countr_zero(ways)]);
     return ways;
@@ -118,7 +118,8 @@ class ExactMatchCache {
   int find(const Key& key, uint32_t h, uint32_t ways, uint64_t generation) const {
     for (; ways != 0; ways &= ways - 1) {
       const unsigned e = kWays * set_of(h) + std::countr_zero(ways);
-      if (entries_[e].generation == generation && entries_[e].key == key) return static_cast<int>(e);
+      if (entries_[e].generation == generation && entries_[e].key == key)
+        return static_cast<int>(e);
     }
     return kMiss;
   }
