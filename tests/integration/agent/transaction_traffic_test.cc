@@ -83,10 +83,11 @@ class TransactionTrafficTest : public AgentTest {
     for (unsigned v = 0; v <= kVersions; ++v) expected_.push_back(tagged(v));
   }
 
-  // Waits (up to 5 s) until version `v` has sent kPerVersion packets and
+  // Waits (up to 20 s: CI runs other tests beside it on two cores) until
+  // version `v` has sent kPerVersion packets and
   // kBacklog packets wait on port 1; false on timeout.
   bool traffic_on(unsigned v) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (out_by_version_[v].load(std::memory_order_relaxed) < kPerVersion ||
            rte_ring_count(ports_[0].rx) < kBacklog) {
       if (std::chrono::steady_clock::now() > deadline) return false;
