@@ -58,7 +58,9 @@ struct alignas(8) FlowKey {
     memset(this, 0, sizeof *this);
 #endif
   }
-  bool operator==(const FlowKey& o) const { return memcmp(this, &o, sizeof *this) == 0; }
+  bool operator==(const FlowKey& o) const {
+    return memcmp(this, &o, sizeof *this) == 0;
+  }
 };
 static_assert(sizeof(FlowKey) == 112, "FlowKey layout changed: update the hash key length");
 inline constexpr unsigned kFlowKeyWords = sizeof(FlowKey) / 8;
@@ -124,6 +126,53 @@ inline KeySlot key_slot(Field f) {
   }
 }
 
+namespace detail {
+
+// A scalar slot of 1, 2, 4 or 8 bytes, host order (little-endian), widened;
+// fixed-size copies, so the compiler emits plain loads and stores.
+inline uint64_t load_scalar(const uint8_t* p, unsigned size) {
+  switch (size) {
+    case 1:
+      return *p;
+    case 2: {
+      uint16_t v;
+      memcpy(&v, p, 2);
+      return v;
+    }
+    case 4: {
+      uint32_t v;
+      memcpy(&v, p, 4);
+      return v;
+    }
+    default: {
+      uint64_t v;
+      memcpy(&v, p, 8);
+      return v;
+    }
+  }
+}
+inline void store_scalar(uint8_t* p, unsigned size, uint64_t w) {
+  switch (size) {
+    case 1:
+      *p = static_cast<uint8_t>(w);
+      return;
+    case 2: {
+      const auto v = static_cast<uint16_t>(w);
+      memcpy(p, &v, 2);
+      return;
+    }
+    case 4: {
+      const auto v = static_cast<uint32_t>(w);
+      memcpy(p, &v, 4);
+      return;
+    }
+    default:
+      memcpy(p, &w, 8);
+  }
+}
+
+}  // namespace detail
+
 // Reads field `f` of `key` as a rule-model value.
 inline u128 key_get(const FlowKey& key, Field f) {
   KeySlot s = key_slot(f);
@@ -133,9 +182,7 @@ inline u128 key_get(const FlowKey& key, Field f) {
     for (unsigned i = 0; i < s.size; ++i) v = (v << 8) | p[i];
     return v;
   }
-  uint64_t w = 0;
-  memcpy(&w, p, s.size);  // little-endian host
-  return (w >> s.shift) & static_cast<uint64_t>(field_full_mask(f));
+  return (detail::load_scalar(p, s.size) >> s.shift) & static_cast<uint64_t>(field_full_mask(f));
 }
 
 // Sets field `f` of `key` to `v` (bits outside the field are kept).
@@ -146,10 +193,10 @@ inline void key_set(FlowKey& key, Field f, u128 v) {
     for (unsigned i = 0; i < s.size; ++i) p[i] = static_cast<uint8_t>(v >> (8 * (s.size - 1 - i)));
     return;
   }
-  uint64_t w = 0, m = static_cast<uint64_t>(field_full_mask(f)) << s.shift;
-  memcpy(&w, p, s.size);
-  w = (w & ~m) | ((static_cast<uint64_t>(v) << s.shift) & m);
-  memcpy(p, &w, s.size);
+  const uint64_t m = static_cast<uint64_t>(field_full_mask(f)) << s.shift;
+  const uint64_t w =
+      (detail::load_scalar(p, s.size) & ~m) | ((static_cast<uint64_t>(v) << s.shift) & m);
+  detail::store_scalar(p, s.size, w);
 }
 
 // ORs `v` into the bits of `f` (used to build masks and masked values).

@@ -114,10 +114,12 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   }
   SubtableKey key;
   s->pack(r->value, key);  // the layout is the mask's: the same after grow()
+  // Hashed once for the lookup and the add; grow() keeps the hash function.
+  const hash_sig_t sig = rte_hash_hash(s->hash, &key);
   void* data = nullptr;
   void* next = r;  // alone: the rule itself
   FlowBucket* old = nullptr;
-  if (rte_hash_lookup_data(s->hash, &key, &data) >= 0) {
+  if (rte_hash_lookup_with_hash_data(s->hash, &key, sig, &data) >= 0) {
     auto* b = new FlowBucket;
     if (is_bucket(data)) {
       old = as_bucket(data);
@@ -131,7 +133,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
   auto drop_new = [&] {
     if (is_bucket(next)) delete as_bucket(next);
   };
-  int rc = rte_hash_add_key_data(s->hash, &key, next);
+  int rc = rte_hash_add_key_with_hash_data(s->hash, &key, sig, next);
   if (rc == -ENOSPC) {
     try {
       s = grow(s, 0, garbage, rcu);
@@ -139,7 +141,7 @@ void TupleSpaceClassifier::insert(FlowRule* r, Garbage& garbage, Rcu& rcu) {
       drop_new();
       throw;
     }
-    rc = rte_hash_add_key_data(s->hash, &key, next);
+    rc = rte_hash_add_key_with_hash_data(s->hash, &key, sig, next);
   }
   if (rc != 0) {
     drop_new();
@@ -169,11 +171,12 @@ void TupleSpaceClassifier::remove(FlowRule* r, Garbage& after_grace) {
   Subtable* s = it->second;
   SubtableKey key;
   s->pack(r->value, key);
+  const hash_sig_t sig = rte_hash_hash(s->hash, &key);
   void* data = nullptr;
-  if (rte_hash_lookup_data(s->hash, &key, &data) < 0) return;
+  if (rte_hash_lookup_with_hash_data(s->hash, &key, sig, &data) < 0) return;
   if (!is_bucket(data)) {
     if (data != r) return;
-    int32_t slot = rte_hash_del_key(s->hash, &key);
+    int32_t slot = rte_hash_del_key_with_hash(s->hash, &key, sig);
     rte_hash* h = s->hash;
     if (slot >= 0) after_grace.push_back([h, slot] { rte_hash_free_key_with_position(h, slot); });
   } else {
@@ -190,7 +193,7 @@ void TupleSpaceClassifier::remove(FlowRule* r, Garbage& after_grace) {
         if (o != r) b->rules.push_back(o);
       next = tag_bucket(b);
     }
-    rte_hash_add_key_data(s->hash, &key, next);  // existing key: cannot fail
+    rte_hash_add_key_with_hash_data(s->hash, &key, sig, next);  // existing key: cannot fail
     after_grace.push_back([old] { delete old; });
   }
   --s->n_rules;
