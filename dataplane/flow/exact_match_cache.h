@@ -116,8 +116,9 @@ class ExactMatchCache {
   // The entry holding `key` at `generation` among the `ways` candidates()
   // gave for h, or kMiss (absent or stale).
   int find(const Key& key, uint32_t h, uint32_t ways, uint64_t generation) const {
+    const unsigned first = kWays * set_of(h);
     for (; ways != 0; ways &= ways - 1) {
-      const unsigned e = kWays * set_of(h) + std::countr_zero(ways);
+      const unsigned e = first + std::countr_zero(ways);
       if (entries_[e].generation == generation && entries_[e].key == key)
         return static_cast<int>(e);
     }

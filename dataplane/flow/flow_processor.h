@@ -53,6 +53,11 @@ struct BurstStage {
 
   BurstStage() {}
   static bool has(uint32_t mask, unsigned i) { return (mask >> i) & 1; }
+  // One past the last of the repeats that directly follow packet `first`.
+  static unsigned run_end(uint32_t repeat, unsigned first) {
+    const auto after = static_cast<uint32_t>(uint64_t{repeat} >> (first + 1));
+    return first + 1 + static_cast<unsigned>(std::countr_one(after));
+  }
 };
 
 // Fills stage.keys[i] from the packet; false (packet dropped) if it does not
@@ -87,14 +92,14 @@ inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigne
 // inserts them.
 template <class Sink>
 inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v,
-                          rte_mbuf* const* batch, unsigned count, uint16_t in_port, Sink& sink) {
+                          rte_mbuf* const* batch, uint16_t in_port, Sink& sink) {
   FlowKey walks[BurstStage::kMax];
   FlowKey* miss_keys[BurstStage::kMax];
   FlowPath* miss_paths[BurstStage::kMax];
   uint8_t missed[BurstStage::kMax];
   unsigned misses = 0, sig_lookups = 0, sig_hits = 0, key_lookups = 0, key_hits = 0;
-  for (unsigned i = 0; i < count; ++i) {
-    if (!BurstStage::has(s.live & ~s.repeat, i)) continue;
+  for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(look));
     if (BurstStage::has(s.common, i)) {
       ++sig_lookups;
       if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
@@ -158,17 +163,33 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
     s.live = count == 32 ? ~0u : (1u << count) - 1;
     s.common = s.repeat = s.keyed = 0;
     for (unsigned i = 0; i < count; ++i) rte_prefetch0(rte_pktmbuf_mtod(batch[i], const void*));
-    HeaderSignature prev{};
+    HeaderSignature prev{};  // of the last common packet
+    // Once a packet repeats its predecessor, the packets after it are first
+    // compared with its image, which is cheaper than reading a signature.
+    CommonFrameImage run_image;
     for (unsigned i = 0; i < count; ++i) {
+      if (run_image.matches(batch[i])) {
+        s.repeat |= 1u << i;
+        s.common |= 1u << i;
+        continue;
+      }
       HeaderSignature sig;
-      if (!header_signature(batch[i], in_port, sig)) continue;
+      if (!header_signature(batch[i], in_port, sig)) {
+        run_image = {};
+        continue;
+      }
       s.sigs[i] = sig;
-      if (i > 0 && BurstStage::has(s.common, i - 1) && sig == prev) s.repeat |= 1u << i;
+      if (i > 0 && BurstStage::has(s.common, i - 1) && sig == prev) {
+        s.repeat |= 1u << i;
+        run_image = CommonFrameImage(batch[i]);
+      } else {
+        run_image = {};
+      }
       s.common |= 1u << i;
       prev = sig;
     }
-    for (unsigned i = 0; i < count; ++i) {
-      if (BurstStage::has(s.repeat, i)) continue;
+    for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
+      const auto i = static_cast<unsigned>(std::countr_zero(look));
       if (BurstStage::has(s.common, i)) {
         s.hashes[i] = s.sigs[i].hash();
         w.signature_emc.prefetch(s.hashes[i]);
@@ -182,58 +203,64 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       s.ways[i] = BurstStage::has(s.common, i) ? w.signature_emc.candidates(s.hashes[i])
                                                : w.key_emc.candidates(s.hashes[i]);
     }
-    detail::resolve_stage(s, w, v, batch, count, in_port, sink);
-    // Act, in arrival order. Packets of one-rule paths that just output are
-    // counted per run of the same rule and handed over per run of the same
-    // port (Sink::output_run when there is one).
+    detail::resolve_stage(s, w, v, batch, in_port, sink);
+    // Act, in arrival order, a run at a time: a run is a packet that was
+    // looked up and the repeats after it, which share its path. Runs of
+    // one-rule paths that just output are counted per run of the same rule
+    // and handed over per stretch of the batch bound for the same port
+    // (Sink::output_run when there is one).
     uint32_t run_rule = 0, run_packets = 0;
     uint64_t run_bytes = 0;
     int32_t out_port = -1;
-    uint16_t out_n = 0;
-    rte_mbuf* out[BurstStage::kMax];
+    unsigned out_first = 0, out_n = 0;  // the stretch batch[out_first, +out_n)
     auto hand_over = [&] {
       if (out_n == 0) return;
       const auto port = static_cast<uint16_t>(out_port);
-      if constexpr (requires { sink.output_run(port, out, out_n); }) {
-        sink.output_run(port, out, out_n);
+      const auto n_out = static_cast<uint16_t>(out_n);
+      if constexpr (requires { sink.output_run(port, batch, n_out); }) {
+        sink.output_run(port, batch + out_first, n_out);
       } else {
-        for (uint16_t k = 0; k < out_n; ++k) sink.output(port, out[k]);
+        for (unsigned k = 0; k < out_n; ++k) sink.output(port, batch[out_first + k]);
       }
       out_n = 0;
     };
-    unsigned first = 0;  // of the run of repeats packet i belongs to
-    for (unsigned i = 0; i < count; ++i) {
-      if (!BurstStage::has(s.live, i)) continue;
-      if (!BurstStage::has(s.repeat, i)) first = i;
-      rte_mbuf* m = batch[i];
+    for (uint32_t starts = s.live & ~s.repeat; starts != 0; starts &= starts - 1) {
+      const auto first = static_cast<unsigned>(std::countr_zero(starts));
+      const unsigned end = BurstStage::run_end(s.repeat, first);
       const SoleRule sole = s.sole[first];
       if (sole.output >= 0) {  // the common case
+        uint64_t bytes = 0;
+        for (unsigned i = first; i < end; ++i) bytes += batch[i]->pkt_len;
         if (sole.id != run_rule || run_packets == 0) {
           if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
           run_rule = sole.id;
           run_packets = 0;
           run_bytes = 0;
         }
-        ++run_packets;
-        run_bytes += m->pkt_len;
-        if (sole.output != out_port) {
+        run_packets += end - first;
+        run_bytes += bytes;
+        if (sole.output != out_port || first != out_first + out_n) {
           hand_over();
           out_port = sole.output;
+          out_first = first;
         }
-        out[out_n++] = m;
+        out_n += end - first;
         continue;
       }
-      hand_over();  // what this packet outputs comes after them
-      // Group select hashes the arrival key: parse it if only the signature
-      // was read.
-      if (!BurstStage::has(s.keyed, i) && !detail::key_packet(s, i, m, in_port, sink)) continue;
+      hand_over();  // what this run outputs comes after them
       FlowPath& path = s.paths[first];
       if (sole.rule != nullptr) {
         path.n = 1;
         path.missed = false;
         path.rules[0] = sole.rule;
       }
-      execute_path(path, m, s.keys[i], w, v, now, sink);
+      for (unsigned i = first; i < end; ++i) {
+        // Group select hashes the arrival key: parse it if only the
+        // signature was read.
+        if (!BurstStage::has(s.keyed, i) && !detail::key_packet(s, i, batch[i], in_port, sink))
+          continue;
+        execute_path(path, batch[i], s.keys[i], w, v, now, sink);
+      }
     }
     hand_over();
     if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);

@@ -108,4 +108,52 @@ inline bool header_signature(const rte_mbuf* m, uint16_t in_port, HeaderSignatur
   return true;
 }
 
+// What header_signature() depends on in a common frame: its first-segment
+// and packet lengths and its bytes wherever header_signature() reads
+// (Ethernet, the IPv4 header but its id, TTL and checksum, the L4 ports or
+// ICMP type and code, TCP's offset and flags). A frame that matches() the
+// image of a common frame is common too and, on the same input port, has its
+// signature; matches() is cheaper than header_signature(): three vector
+// compares, no parse.
+class CommonFrameImage {
+ public:
+  CommonFrameImage() = default;  // matches nothing
+  // `m` must be common (header_signature() returned true for it).
+  explicit CommonFrameImage(const rte_mbuf* m) : pkt_len_(m->pkt_len), data_len_(m->data_len) {
+    if (data_len_ < 48) {  // its image would be read beyond its data
+      data_len_ = kNever;
+      return;
+    }
+    const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
+    // Bytes 16..31: all but the IP id (18, 19), TTL (22) and checksum (24, 25).
+    mask_[0] = _mm_set_epi8(-1, -1, -1, -1, -1, -1, 0, 0, -1, 0, -1, -1, 0, 0, -1, -1);
+    // Bytes 32..47: the rest of the addresses (32, 33), then the ports
+    // (34..37) and TCP's offset and flags (46, 47), or ICMP's type and code.
+    const uint8_t proto = rte_pktmbuf_mtod(m, const uint8_t*)[23];
+    mask_[1] = proto == IPPROTO_TCP   ? _mm_set_epi32(static_cast<int>(0xffff0000u), 0, 0xffff, -1)
+               : proto == IPPROTO_UDP ? _mm_set_epi32(0, 0, 0xffff, -1)
+                                      : _mm_set_epi32(0, 0, 0, -1);
+    bytes_[0] = _mm_loadu_si128(p);
+    bytes_[1] = _mm_and_si128(_mm_loadu_si128(p + 1), mask_[0]);
+    bytes_[2] = _mm_and_si128(_mm_loadu_si128(p + 2), mask_[1]);
+  }
+
+  bool matches(const rte_mbuf* m) const {
+    if (m->data_len != data_len_ || m->pkt_len != pkt_len_) return false;
+    const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
+    const __m128i diff = _mm_or_si128(
+        _mm_xor_si128(_mm_loadu_si128(p), bytes_[0]),
+        _mm_or_si128(_mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 1), mask_[0]), bytes_[1]),
+                     _mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 2), mask_[1]), bytes_[2])));
+    return _mm_testz_si128(diff, diff);
+  }
+
+ private:
+  static constexpr uint32_t kNever = 0x10000;  // no data_len
+  __m128i bytes_[3]{};                         // frame bytes 0..47, masked
+  __m128i mask_[2]{};                          // for bytes 16..47
+  uint32_t pkt_len_ = 0;
+  uint32_t data_len_ = kNever;
+};
+
 }  // namespace sluice

@@ -28,19 +28,20 @@ inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spi
                      PortCounters& counters) noexcept {
   const uint16_t n = buffer.count;
   if (n == 0) return;
-  uint32_t lengths[kBurst];
-  for (uint16_t i = 0; i < n; ++i) lengths[i] = buffer.pkts[i]->pkt_len;
+  // Sent packets may be freed by the driver: their bytes are read before,
+  // and what it did not take (still ours) is subtracted after.
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) bytes += buffer.pkts[i]->pkt_len;
   if (lock) rte_spinlock_lock(lock);
   const uint16_t sent = rte_eth_tx_burst(port_id, queue, buffer.pkts, n);
   if (lock) rte_spinlock_unlock(lock);
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < sent; ++i) bytes += lengths[i];
-  counters.tx_packets.add(sent);
-  counters.tx_bytes.add(bytes);
   if (sent < n) {
+    for (uint16_t i = sent; i < n; ++i) bytes -= buffer.pkts[i]->pkt_len;
     rte_pktmbuf_free_bulk(buffer.pkts + sent, n - sent);
     counters.drop(DropReason::tx_full, n - sent);
   }
+  counters.tx_packets.add(sent);
+  counters.tx_bytes.add(bytes);
   buffer.count = 0;
 }
 

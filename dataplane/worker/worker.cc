@@ -46,13 +46,20 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
     FlowSink sink(*this, rxq.port_id, view.number[rxq.port_id], tsc, now_s);
     const uint16_t in_port = view.number[rxq.port_id];
     uint64_t bytes = 0;
-    uint16_t frames = 0;  // the burst without runts, in order
+    bool runts = false;
     for (uint16_t i = 0; i < n; ++i) {
       bytes += burst[i]->pkt_len;
-      if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
-        drop(rxq.port_id, burst[i], DropReason::runt);
-      } else {
-        burst[frames++] = burst[i];
+      runts |= burst[i]->data_len < RTE_ETHER_HDR_LEN;
+    }
+    uint16_t frames = n;  // the burst without runts, in order
+    if (unlikely(runts)) {
+      frames = 0;
+      for (uint16_t i = 0; i < n; ++i) {
+        if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
+          drop(rxq.port_id, burst[i], DropReason::runt);
+        } else {
+          burst[frames++] = burst[i];
+        }
       }
     }
     in.rx_packets.add(n);

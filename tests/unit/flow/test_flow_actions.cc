@@ -385,7 +385,8 @@ TEST_F(Actions, IdleAndHardTimeoutsExpireRules) {
 // first time (caches cold) and the second (caches warm); rule counters count
 // every packet once.
 TEST_F(Actions, BurstsEndWhereSinglePacketsEnd) {
-  GroupDef sel{1, GroupType::select,
+  GroupDef sel{1,
+               GroupType::select,
                {parse_rule("actions=output:3").actions, parse_rule("actions=output:4").actions}};
   Transaction t;
   t.set_group(sel);
@@ -419,6 +420,26 @@ TEST_F(Actions, BurstsEndWhereSinglePacketsEnd) {
     Bytes b = test::build_packet(*kinds[i % 11]);
     if (i % 13 == 12) b.resize(30);  // truncated IPv4
     frames.push_back(b);
+  }
+  // Runs longer than two, which repeats read from a CommonFrameImage:
+  // TTLs differ (a repeat); DSCP, the destination or the length does not.
+  PacketSpec padded = udp;
+  padded.payload = 20;
+  PacketSpec marked = padded;
+  marked.dscp = 46;
+  PacketSpec dns_padded = dns;
+  dns_padded.payload = 20;
+  PacketSpec longer = padded;
+  longer.payload = 21;
+  PacketSpec tcp_padded;
+  tcp_padded.payload = 20;
+  const PacketSpec* runs[] = {&padded, &padded,     &padded,     &marked,     &padded,    &padded,
+                              &padded, &dns_padded, &padded,     &padded,     &longer,    &longer,
+                              &longer, &tcp_padded, &tcp_padded, &tcp_padded, &tcp_padded};
+  for (int i = 0; i < 34; ++i) {
+    PacketSpec spec = *runs[i % 17];
+    spec.ttl = static_cast<uint8_t>(64 - i);
+    frames.push_back(test::build_packet(spec));
   }
   auto by_port = [](const std::vector<Event>& events) {
     std::map<std::pair<std::string, uint32_t>, std::vector<Bytes>> out;

@@ -193,6 +193,105 @@ TEST(HeaderSignature, InputPortAndTcpFlagsAreInIt) {
   EXPECT_TRUE(a.sig == sample(test::build_packet(syn), 1).sig);
 }
 
+// CommonFrameImage's contract: a frame that matches a common frame's image
+// is common and has its signature. Over random frames (damaged as above),
+// each beside a sibling whose IP id, TTL, checksum and bytes 38..45 differ.
+TEST(CommonFrameImage, AMatchIsCommonWithTheSameSignature) {
+  RandomFrames gen(20261206);
+  std::vector<rte_mbuf*> frames;
+  for (int i = 0; i < 750; ++i) {
+    const size_t first = gen.pick(8) == 0 ? 48 : 0;
+    Bytes frame = gen.frame();
+    Bytes sibling = frame;
+    for (size_t at : {18, 19, 22, 24, 25, 38, 39, 40, 41, 42, 43, 44, 45}) {
+      if (at < sibling.size()) sibling[at] = static_cast<uint8_t>(gen.pick(256));
+    }
+    for (const Bytes* b : {&frame, &sibling}) {
+      rte_mbuf* m = make_frame(*b, first);
+      ASSERT_NE(m, nullptr);
+      frames.push_back(m);
+    }
+  }
+  size_t images = 0, matches = 0, rejected_equal_signatures = 0;
+  for (const rte_mbuf* a : frames) {
+    HeaderSignature sig_a;
+    if (!header_signature(a, 1, sig_a)) continue;
+    const CommonFrameImage image(a);
+    ++images;
+    for (const rte_mbuf* b : frames) {
+      HeaderSignature sig_b;
+      const bool common_b = header_signature(b, 1, sig_b);
+      if (!image.matches(b)) {
+        rejected_equal_signatures += common_b && sig_b == sig_a;
+        continue;
+      }
+      ++matches;
+      ASSERT_TRUE(common_b);
+      ASSERT_TRUE(sig_b == sig_a);
+    }
+  }
+  for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+  EXPECT_GT(images, 300u);
+  EXPECT_GT(matches, images + 200);          // more than each image matching its own frame
+  EXPECT_GT(rejected_equal_signatures, 0u);  // it is stricter than the signature
+}
+
+// Which bytes of the first 48 the image compares, per protocol: all but the
+// IP id, TTL and checksum, and past the L4 ports only TCP's offset and flags.
+TEST(CommonFrameImage, ComparesTheHeaderBytesTheSignatureDependsOn) {
+  struct Case {
+    uint8_t proto;
+    unsigned ignored_from;  // bytes from here to 47 are ignored...
+    unsigned ignored_to;    // ...up to this one (exclusive)
+  };
+  for (const Case c : {Case{6, 38, 46}, Case{17, 38, 48}, Case{1, 36, 48}}) {
+    PacketSpec spec;
+    spec.proto = c.proto;
+    spec.payload = 20;
+    const Bytes frame = test::build_packet(spec);
+    rte_mbuf* m = test::make_mbuf(frame);
+    ASSERT_NE(m, nullptr);
+    const CommonFrameImage image(m);
+    EXPECT_TRUE(image.matches(m));
+    for (unsigned at = 0; at < 48; ++at) {
+      Bytes changed = frame;
+      changed[at] ^= 0x01;
+      rte_mbuf* other = test::make_mbuf(changed);
+      ASSERT_NE(other, nullptr);
+      const bool ignored = at == 18 || at == 19 || at == 22 || at == 24 || at == 25 ||
+                           (at >= c.ignored_from && at < c.ignored_to);
+      EXPECT_EQ(image.matches(other), ignored) << "proto " << int{c.proto} << " byte " << at;
+      rte_pktmbuf_free(other);
+    }
+    Bytes longer = frame;
+    longer.push_back(0);
+    rte_mbuf* other = test::make_mbuf(longer);
+    ASSERT_NE(other, nullptr);
+    EXPECT_FALSE(image.matches(other)) << "a frame of another length";
+    rte_pktmbuf_free(other);
+    // The same first segment of 48 bytes, another packet length.
+    rte_mbuf* head = make_frame(frame, 48);
+    other = make_frame(longer, 48);
+    ASSERT_NE(head, nullptr);
+    ASSERT_NE(other, nullptr);
+    EXPECT_TRUE(CommonFrameImage(head).matches(head));
+    EXPECT_FALSE(CommonFrameImage(head).matches(other)) << "a packet of another length";
+    rte_pktmbuf_free(other);
+    rte_pktmbuf_free(head);
+    rte_pktmbuf_free(m);
+  }
+  // A common frame shorter than 48 bytes has an image that matches nothing.
+  PacketSpec udp;
+  udp.proto = 17;
+  udp.payload = 1;
+  rte_mbuf* m = test::make_mbuf(test::build_packet(udp));
+  ASSERT_NE(m, nullptr);
+  HeaderSignature sig;
+  ASSERT_TRUE(header_signature(m, 1, sig));
+  EXPECT_FALSE(CommonFrameImage(m).matches(m));
+  rte_pktmbuf_free(m);
+}
+
 }  // namespace
 }  // namespace sluice
 
