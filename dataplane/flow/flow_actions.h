@@ -14,8 +14,9 @@
 //
 // and may have
 //
-//   void output_run(uint16_t port_no, rte_mbuf* const* pkts, uint16_t n);
-//                                                 // output() of each, in order
+//   void output_run(uint16_t port_no, rte_mbuf* const* pkts, uint16_t n,
+//                   uint64_t bytes);              // output() of each, in order;
+//                                                 // bytes: their pkt_len summed
 //
 // Every method that receives an mbuf takes ownership of it: it must send,
 // queue, hand on or free it. Every packet given to the pipeline ends in

@@ -213,16 +213,18 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
     uint64_t run_bytes = 0;
     int32_t out_port = -1;
     unsigned out_first = 0, out_n = 0;  // the stretch batch[out_first, +out_n)
+    uint64_t out_bytes = 0;             // its packets' bytes
     auto hand_over = [&] {
       if (out_n == 0) return;
       const auto port = static_cast<uint16_t>(out_port);
       const auto n_out = static_cast<uint16_t>(out_n);
-      if constexpr (requires { sink.output_run(port, batch, n_out); }) {
-        sink.output_run(port, batch + out_first, n_out);
+      if constexpr (requires { sink.output_run(port, batch, n_out, out_bytes); }) {
+        sink.output_run(port, batch + out_first, n_out, out_bytes);
       } else {
         for (unsigned k = 0; k < out_n; ++k) sink.output(port, batch[out_first + k]);
       }
       out_n = 0;
+      out_bytes = 0;
     };
     for (uint32_t starts = s.live & ~s.repeat; starts != 0; starts &= starts - 1) {
       const auto first = static_cast<unsigned>(std::countr_zero(starts));
@@ -245,6 +247,7 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
           out_first = first;
         }
         out_n += end - first;
+        out_bytes += bytes;
         continue;
       }
       hand_over();  // what this run outputs comes after them

@@ -37,9 +37,10 @@ class FlowSink {
       worker_.output(id, m);
     }
   }
-  void output_run(uint16_t port_number, rte_mbuf* const* pkts, uint16_t n) noexcept {
+  void output_run(uint16_t port_number, rte_mbuf* const* pkts, uint16_t n,
+                  uint64_t bytes) noexcept {
     const uint16_t id = worker_.view_->id_of(port_number);
-    if (id != PortView::kNone && id != in_port_id_) return worker_.output_run(id, pkts, n);
+    if (id != PortView::kNone && id != in_port_id_) return worker_.output_run(id, pkts, n, bytes);
     for (uint16_t i = 0; i < n; ++i) output(port_number, pkts[i]);
   }
   void flood(rte_mbuf* m) noexcept { worker_.flood(in_port_id_, m); }

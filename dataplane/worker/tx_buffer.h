@@ -20,6 +20,7 @@ inline constexpr uint16_t kBurst = 32;
 
 struct TxBuffer {
   uint16_t count = 0;
+  uint64_t bytes = 0;  // pkt_len of pkts[0, count) summed
   rte_mbuf* pkts[kBurst];
 };
 
@@ -28,10 +29,8 @@ inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spi
                      PortCounters& counters) noexcept {
   const uint16_t n = buffer.count;
   if (n == 0) return;
-  // Sent packets may be freed by the driver: their bytes are read before,
-  // and what it did not take (still ours) is subtracted after.
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) bytes += buffer.pkts[i]->pkt_len;
+  // What the driver did not take is still ours: its bytes are subtracted.
+  uint64_t bytes = buffer.bytes;
   if (lock) rte_spinlock_lock(lock);
   const uint16_t sent = rte_eth_tx_burst(port_id, queue, buffer.pkts, n);
   if (lock) rte_spinlock_unlock(lock);
@@ -43,6 +42,7 @@ inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spi
   counters.tx_packets.add(sent);
   counters.tx_bytes.add(bytes);
   buffer.count = 0;
+  buffer.bytes = 0;
 }
 
 }  // namespace sluice

@@ -77,20 +77,24 @@ void Worker::send_injected() noexcept {
   for (unsigned i = 0; i < n; ++i) output(pkts[i]->port, pkts[i]);
 }
 
-void Worker::output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n) noexcept {
+void Worker::output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n,
+                        uint64_t bytes) noexcept {
   if (!view_->has(port_id)) {
     for (uint16_t i = 0; i < n; ++i) drop(port_id, pkts[i], DropReason::port_down);
     return;
   }
   TxBuffer& buffer = tx_[port_id];
   if (buffer.count == 0 && n > 0) dirty_[dirty_count_++] = port_id;
-  while (n > 0) {
+  if (buffer.count + n <= kBurst) {
+    std::copy_n(pkts, n, buffer.pkts + buffer.count);
+    buffer.count = static_cast<uint16_t>(buffer.count + n);
+    buffer.bytes += bytes;
+    return;
+  }
+  for (uint16_t i = 0; i < n; ++i) {
     if (buffer.count == kBurst) tx_flush_port(*view_, port_id);  // stays in dirty_
-    const uint16_t take = std::min<uint16_t>(n, static_cast<uint16_t>(kBurst - buffer.count));
-    std::copy_n(pkts, take, buffer.pkts + buffer.count);
-    buffer.count = static_cast<uint16_t>(buffer.count + take);
-    pkts += take;
-    n = static_cast<uint16_t>(n - take);
+    buffer.pkts[buffer.count++] = pkts[i];
+    buffer.bytes += pkts[i]->pkt_len;
   }
 }
 
