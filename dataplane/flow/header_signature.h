@@ -125,17 +125,15 @@ class CommonFrameImage {
       return;
     }
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
-    // Bytes 16..31: all but the IP id (18, 19), TTL (22) and checksum (24, 25).
-    mask_[0] = _mm_set_epi8(-1, -1, -1, -1, -1, -1, 0, 0, -1, 0, -1, -1, 0, 0, -1, -1);
     // Bytes 32..47: the rest of the addresses (32, 33), then the ports
     // (34..37) and TCP's offset and flags (46, 47), or ICMP's type and code.
     const uint8_t proto = rte_pktmbuf_mtod(m, const uint8_t*)[23];
-    mask_[1] = proto == IPPROTO_TCP   ? _mm_set_epi32(static_cast<int>(0xffff0000u), 0, 0xffff, -1)
+    l4_mask_ = proto == IPPROTO_TCP   ? _mm_set_epi32(static_cast<int>(0xffff0000u), 0, 0xffff, -1)
                : proto == IPPROTO_UDP ? _mm_set_epi32(0, 0, 0xffff, -1)
                                       : _mm_set_epi32(0, 0, 0, -1);
     bytes_[0] = _mm_loadu_si128(p);
-    bytes_[1] = _mm_and_si128(_mm_loadu_si128(p + 1), mask_[0]);
-    bytes_[2] = _mm_and_si128(_mm_loadu_si128(p + 2), mask_[1]);
+    bytes_[1] = _mm_and_si128(_mm_loadu_si128(p + 1), ip_mask());
+    bytes_[2] = _mm_and_si128(_mm_loadu_si128(p + 2), l4_mask_);
   }
 
   bool matches(const rte_mbuf* m) const {
@@ -143,15 +141,20 @@ class CommonFrameImage {
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
     const __m128i diff = _mm_or_si128(
         _mm_xor_si128(_mm_loadu_si128(p), bytes_[0]),
-        _mm_or_si128(_mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 1), mask_[0]), bytes_[1]),
-                     _mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 2), mask_[1]), bytes_[2])));
+        _mm_or_si128(_mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 1), ip_mask()), bytes_[1]),
+                     _mm_xor_si128(_mm_and_si128(_mm_loadu_si128(p + 2), l4_mask_), bytes_[2])));
     return _mm_testz_si128(diff, diff);
   }
 
  private:
+  // Bytes 16..31: all but the IP id (18, 19), TTL (22) and checksum (24, 25).
+  static __m128i ip_mask() {
+    return _mm_set_epi8(-1, -1, -1, -1, -1, -1, 0, 0, -1, 0, -1, -1, 0, 0, -1, -1);
+  }
+
   static constexpr uint32_t kNever = 0x10000;  // no data_len
   __m128i bytes_[3]{};                         // frame bytes 0..47, masked
-  __m128i mask_[2]{};                          // for bytes 16..47
+  __m128i l4_mask_{};                          // for bytes 32..47, by protocol
   uint32_t pkt_len_ = 0;
   uint32_t data_len_ = kNever;
 };

@@ -241,8 +241,8 @@ TEST(CommonFrameImage, AMatchIsCommonWithTheSameSignature) {
 TEST(CommonFrameImage, ComparesTheHeaderBytesTheSignatureDependsOn) {
   struct Case {
     uint8_t proto;
-    unsigned ignored_from;  // bytes from here to 47 are ignored...
-    unsigned ignored_to;    // ...up to this one (exclusive)
+    unsigned ignored_from;  // bytes [ignored_from, ignored_to) are ignored
+    unsigned ignored_to;
   };
   for (const Case c : {Case{6, 38, 46}, Case{17, 38, 48}, Case{1, 36, 48}}) {
     PacketSpec spec;
