@@ -184,16 +184,15 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
         run_image = CommonFrameImage(batch[i]);
       } else {
         run_image = {};
+        s.hashes[i] = sig.hash();
+        w.signature_emc.prefetch(s.hashes[i]);
       }
       s.common |= 1u << i;
       prev = sig;
     }
-    for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
+    for (uint32_t look = s.live & ~s.common; look != 0; look &= look - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(look));
-      if (BurstStage::has(s.common, i)) {
-        s.hashes[i] = s.sigs[i].hash();
-        w.signature_emc.prefetch(s.hashes[i]);
-      } else if (detail::key_packet(s, i, batch[i], in_port, sink)) {
+      if (detail::key_packet(s, i, batch[i], in_port, sink)) {
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
         w.key_emc.prefetch(s.hashes[i]);
       }
