@@ -35,6 +35,7 @@
 #include <new>
 
 #include "dataplane/flow/header_signature.h"
+#include "dataplane/flow/huge_page_array.h"
 #include "dataplane/flow/pipeline_version.h"
 
 namespace sluice {
@@ -95,8 +96,8 @@ class ExactMatchCache {
   // paths comes zeroed from calloc, so its pages cost memory only once used.
   explicit ExactMatchCache(unsigned entries = 8192)
       : sets_(std::bit_floor(std::max(entries, kWays)) / kWays),
-        tags_(new SetTags[sets_]()),
-        entries_(new Entry[kWays * sets_]()),
+        tags_(sets_),
+        entries_(kWays * size_t{sets_}),
         long_paths_(static_cast<LongPath*>(std::calloc(kWays * sets_, sizeof(LongPath)))) {
     if (long_paths_ == nullptr) throw std::bad_alloc();
   }
@@ -220,8 +221,8 @@ class ExactMatchCache {
   unsigned sets_;  // power of two
   unsigned window_lookups_ = 0, window_hits_ = 0, throttled_ = 0, victim_ = 0;
   bool thrashing_ = false;
-  std::unique_ptr<SetTags[]> tags_;
-  std::unique_ptr<Entry[]> entries_;
+  HugePageArray<SetTags> tags_;
+  HugePageArray<Entry> entries_;
   std::unique_ptr<LongPath, Free> long_paths_;
 };
 

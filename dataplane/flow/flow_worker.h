@@ -15,10 +15,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 
 #include "dataplane/flow/exact_match_cache.h"
+#include "dataplane/flow/huge_page_array.h"
 
 namespace sluice {
 
@@ -41,14 +40,9 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
              unsigned key_emc_entries)
       : thread_id_(thread_id),
         max_rules_(max_rules),
-        counters_(static_cast<RuleCounter*>(
-            std::aligned_alloc(RTE_CACHE_LINE_SIZE, round_up(sizeof(RuleCounter) * max_rules)))),
+        counters_(max_rules),
         signature_emc(signature_emc_entries),
-        key_emc(key_emc_entries) {
-    if (counters_ == nullptr) throw std::bad_alloc();
-    for (uint32_t i = 0; i < max_rules; ++i) new (&counters_[i]) RuleCounter;
-  }
-  ~FlowWorker() { std::free(counters_); }
+        key_emc(key_emc_entries) {}
   FlowWorker(const FlowWorker&) = delete;
   FlowWorker& operator=(const FlowWorker&) = delete;
 
@@ -91,9 +85,6 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
   FlowWorkerStats stats;
 
  private:
-  static size_t round_up(size_t n) {
-    return (n + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
-  }
   struct MeterState {
     rte_meter_srtcm state{};
     uint32_t epoch = 0;  // 0: never configured (epochs start at 1)
@@ -101,7 +92,7 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
 
   unsigned thread_id_;
   uint32_t max_rules_;
-  RuleCounter* counters_;
+  HugePageArray<RuleCounter> counters_;
 
  public:
   // Common frames are cached by HeaderSignature, the others by FlowKey.
