@@ -41,6 +41,8 @@ struct BurstStage {
   FlowKey keys[kMax];
   uint32_t hashes[kMax];
   uint32_t ways[kMax];  // ExactMatchCache::candidates()
+  // bytes_before[i]: pkt_len summed over the packets before i (i <= count).
+  uint64_t bytes_before[kMax + 1];
   // Written before they are read, so not initialised (their types have
   // member initialisers): sole[i] when the path is one rule, else
   // sole[i].rule is nullptr and paths[i] holds it. Repeats have neither.
@@ -151,26 +153,34 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // tags (prefetching the matching entries), look every packet up
 // (a packet whose signature equals its predecessor's takes its path without
 // a lookup), resolve the misses together, then act, in arrival order. The
-// memory loads of different packets overlap.
+// memory loads of different packets overlap. The caller has started loading
+// the packets' first data lines (rte_prefetch0), as it reads their mbufs.
+// Returns the packets' bytes (pkt_len summed), for the input port's counters.
 template <class Sink>
-inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* const* pkts,
-                          uint16_t n, uint16_t in_port, uint64_t now, Sink& sink) {
+inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* const* pkts,
+                              uint16_t n, uint16_t in_port, uint64_t now, Sink& sink) {
   using detail::BurstStage;
   BurstStage s;
+  uint64_t total_bytes = 0;
   for (uint16_t base = 0; base < n; base += BurstStage::kMax) {
     const unsigned count = std::min<unsigned>(BurstStage::kMax, n - base);
     rte_mbuf* const* batch = pkts + base;
     s.live = count == 32 ? ~0u : (1u << count) - 1;
-    s.common = s.repeat = s.keyed = 0;
-    for (unsigned i = 0; i < count; ++i) rte_prefetch0(rte_pktmbuf_mtod(batch[i], const void*));
+    s.keyed = 0;
     HeaderSignature prev{};  // of the last common packet
     // Once a packet repeats its predecessor, the packets after it are first
     // compared with its image, which is cheaper than reading a signature.
     CommonFrameImage run_image;
+    // In locals, not in `s`: the compiler cannot tell them from packet
+    // fields the loop reads, and would store them on every packet.
+    // A repeat is common too: `common` gets `repeat` after the loop.
+    uint32_t common = 0, repeat = 0;
+    uint64_t bytes_so_far = 0;
     for (unsigned i = 0; i < count; ++i) {
+      s.bytes_before[i] = bytes_so_far;
+      bytes_so_far += batch[i]->pkt_len;
       if (run_image.matches(batch[i])) {
-        s.repeat |= 1u << i;
-        s.common |= 1u << i;
+        repeat |= 1u << i;
         continue;
       }
       HeaderSignature sig;
@@ -179,17 +189,21 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
         continue;
       }
       s.sigs[i] = sig;
-      if (i > 0 && BurstStage::has(s.common, i - 1) && sig == prev) {
-        s.repeat |= 1u << i;
+      if (i > 0 && BurstStage::has(common | repeat, i - 1) && sig == prev) {
+        repeat |= 1u << i;
         run_image = CommonFrameImage(batch[i]);
       } else {
         run_image = {};
         s.hashes[i] = sig.hash();
         w.signature_emc.prefetch(s.hashes[i]);
       }
-      s.common |= 1u << i;
+      common |= 1u << i;
       prev = sig;
     }
+    s.bytes_before[count] = bytes_so_far;
+    total_bytes += bytes_so_far;
+    s.common = common | repeat;
+    s.repeat = repeat;
     for (uint32_t look = s.live & ~s.common; look != 0; look &= look - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(look));
       if (detail::key_packet(s, i, batch[i], in_port, sink)) {
@@ -230,8 +244,7 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
       const unsigned end = BurstStage::run_end(s.repeat, first);
       const SoleRule sole = s.sole[first];
       if (sole.output >= 0) {  // the common case
-        uint64_t bytes = 0;
-        for (unsigned i = first; i < end; ++i) bytes += batch[i]->pkt_len;
+        const uint64_t bytes = s.bytes_before[end] - s.bytes_before[first];
         if (sole.id != run_rule || run_packets == 0) {
           if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
           run_rule = sole.id;
@@ -267,6 +280,7 @@ inline void process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* con
     hand_over();
     if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
   }
+  return total_bytes;
 }
 
 // One packet: process_burst() of a burst of one.

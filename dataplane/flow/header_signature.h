@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 #include <smmintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -119,11 +120,9 @@ class CommonFrameImage {
  public:
   CommonFrameImage() = default;  // matches nothing
   // `m` must be common (header_signature() returned true for it).
-  explicit CommonFrameImage(const rte_mbuf* m) : pkt_len_(m->pkt_len), data_len_(m->data_len) {
-    if (data_len_ < 48) {  // its image would be read beyond its data
-      data_len_ = kNever;
-      return;
-    }
+  explicit CommonFrameImage(const rte_mbuf* m) {
+    if (m->data_len < 48) return;  // its image would be read beyond its data
+    lengths_ = lengths_of(m);
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
     // Bytes 32..47: the rest of the addresses (32, 33), then the ports
     // (34..37) and TCP's offset and flags (46, 47), or ICMP's type and code.
@@ -137,7 +136,7 @@ class CommonFrameImage {
   }
 
   bool matches(const rte_mbuf* m) const {
-    if (m->data_len != data_len_ || m->pkt_len != pkt_len_) return false;
+    if (lengths_of(m) != lengths_) return false;
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
     const __m128i diff = _mm_or_si128(
         _mm_xor_si128(_mm_loadu_si128(p), bytes_[0]),
@@ -152,11 +151,20 @@ class CommonFrameImage {
     return _mm_set_epi8(-1, -1, -1, -1, -1, -1, 0, 0, -1, 0, -1, -1, 0, 0, -1, -1);
   }
 
-  static constexpr uint32_t kNever = 0x10000;  // no data_len
-  __m128i bytes_[3]{};                         // frame bytes 0..47, masked
-  __m128i l4_mask_{};                          // for bytes 32..47, by protocol
-  uint32_t pkt_len_ = 0;
-  uint32_t data_len_ = kNever;
+  // pkt_len and data_len in one load, shifted up 16 bits (out goes the
+  // vlan_tci that follows them).
+  static_assert(offsetof(rte_mbuf, data_len) == offsetof(rte_mbuf, pkt_len) + 4);
+  static uint64_t lengths_of(const rte_mbuf* m) {
+    uint64_t v;
+    memcpy(&v, &m->pkt_len, sizeof v);
+    return v << 16;
+  }
+  // data_len 0xffff with pkt_len 0: no mbuf has it (pkt_len >= data_len).
+  static constexpr uint64_t kNever = uint64_t{0xffff} << 48;
+
+  __m128i bytes_[3]{};  // frame bytes 0..47, masked
+  __m128i l4_mask_{};   // for bytes 32..47, by protocol
+  uint64_t lengths_ = kNever;
 };
 
 }  // namespace sluice
