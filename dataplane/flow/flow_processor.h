@@ -18,8 +18,6 @@
 // the worker's last quiescent state.
 #pragma once
 
-#include <rte_prefetch.h>
-
 #include <algorithm>
 
 #include "dataplane/flow/flow_actions.h"
