@@ -18,6 +18,9 @@
 // the worker's last quiescent state.
 #pragma once
 
+#include <rte_ether.h>
+#include <rte_prefetch.h>
+
 #include <algorithm>
 
 #include "dataplane/flow/flow_actions.h"
@@ -66,7 +69,9 @@ template <class Sink>
 inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port, Sink& sink) {
   const ParseStatus st = extract_flow_key(m, in_port, s.keys[i]);
   if (st != ParseStatus::ok) {
-    sink.drop(m, st == ParseStatus::truncated ? DropReason::truncated : DropReason::bad_header);
+    sink.drop(m, m->pkt_len < RTE_ETHER_HDR_LEN ? DropReason::runt
+                 : st == ParseStatus::truncated ? DropReason::truncated
+                                                : DropReason::bad_header);
     s.live &= ~(1u << i);
     return false;
   }
@@ -74,14 +79,14 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
   return true;
 }
 
-// Looks packet i up in `cache`; on a hit fills its path and prefetches the
-// counter it will update.
+// Looks packet i up in `cache` (through `reader`, its Reader); on a hit
+// fills its path and prefetches the counter it will update.
 template <class Cache, class Key>
-inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
-                      const FlowWorker& w, const PipelineVersion& v) {
-  const int e = cache.find(key, s.hashes[i], s.ways[i], v.generation);
+inline bool cache_hit(const Cache& cache, const typename Cache::Reader& reader, const Key& key,
+                      BurstStage& s, unsigned i, const FlowWorker& w, const PipelineVersion& v) {
+  const int e = reader.find(key, s.hashes[i], s.ways[i], v.generation);
   if (e == Cache::kMiss) return false;
-  s.sole[i] = cache.sole(e);
+  s.sole[i] = reader.sole(e);
   if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
   w.prefetch_counter(s.sole[i].id);
   return true;
@@ -93,6 +98,8 @@ inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigne
 template <class Sink>
 inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v,
                           rte_mbuf* const* batch, uint16_t in_port, Sink& sink) {
+  const SignatureCache::Reader sig_emc = w.signature_emc.reader();
+  const KeyCache::Reader key_emc = w.key_emc.reader();
   FlowKey walks[BurstStage::kMax];
   FlowKey* miss_keys[BurstStage::kMax];
   FlowPath* miss_paths[BurstStage::kMax];
@@ -102,14 +109,14 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
     const auto i = static_cast<unsigned>(std::countr_zero(look));
     if (BurstStage::has(s.common, i)) {
       ++sig_lookups;
-      if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
+      if (cache_hit(w.signature_emc, sig_emc, s.sigs[i], s, i, w, v)) {
         ++sig_hits;
         continue;
       }
       if (!key_packet(s, i, batch[i], in_port, sink)) continue;
     } else {
       ++key_lookups;
-      if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
+      if (cache_hit(w.key_emc, key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
         ++key_hits;
         continue;
       }
@@ -145,19 +152,23 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 }  // namespace detail
 
 // Runs `n` packets received on `in_port` through the pipeline; each ends in
-// exactly one Sink call (see flow_actions.h). In stages of up to 32 packets:
+// exactly one Sink call (see flow_actions.h); a frame shorter than an
+// Ethernet header is dropped as a runt. In stages of up to 32 packets:
 // read every packet's HeaderSignature (or, for a frame that is not common,
-// parse its FlowKey), hash and prefetch the cache sets' tags, compare the
-// tags (prefetching the matching entries), look every packet up
-// (a packet whose signature equals its predecessor's takes its path without
-// a lookup), resolve the misses together, then act, in arrival order. The
-// memory loads of different packets overlap. The caller has started loading
-// the packets' first data lines (rte_prefetch0), as it reads their mbufs.
+// parse its FlowKey), hash it and prefetch its cache set's tags, compare the
+// tags (prefetching the matching entries), look every packet up (a packet
+// whose signature equals its predecessor's, and the packets after it that
+// match its CommonFrameImage, take its path without a lookup), resolve the
+// misses together, then act, in arrival order. The memory loads of
+// different packets overlap; process_burst prefetches the packet data.
 // Returns the packets' bytes (pkt_len summed), for the input port's counters.
 template <class Sink>
 inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* const* pkts,
                               uint16_t n, uint16_t in_port, uint64_t now, Sink& sink) {
   using detail::BurstStage;
+  constexpr unsigned kPrefetchAhead = 4;
+  const SignatureCache::Reader sig_emc = w.signature_emc.reader();
+  const KeyCache::Reader key_emc = w.key_emc.reader();
   BurstStage s;
   uint64_t total_bytes = 0;
   for (uint16_t base = 0; base < n; base += BurstStage::kMax) {
@@ -165,38 +176,52 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     rte_mbuf* const* batch = pkts + base;
     s.live = count == 32 ? ~0u : (1u << count) - 1;
     s.keyed = 0;
-    HeaderSignature prev{};  // of the last common packet
-    // Once a packet repeats its predecessor, the packets after it are first
-    // compared with its image, which is cheaper than reading a signature.
-    CommonFrameImage run_image;
+    // Packet data is loaded kPrefetchAhead packets ahead of the signature
+    // reads; a run's repeats are cheap enough for the CPU to overlap their
+    // loads unaided.
+    auto prefetch_data = [&](unsigned i) {
+      if (i < count) rte_prefetch0(rte_pktmbuf_mtod(batch[i], const void*));
+    };
+    for (unsigned i = 0; i < kPrefetchAhead; ++i) prefetch_data(i);
     // In locals, not in `s`: the compiler cannot tell them from packet
     // fields the loop reads, and would store them on every packet.
     // A repeat is common too: `common` gets `repeat` after the loop.
     uint32_t common = 0, repeat = 0;
     uint64_t bytes_so_far = 0;
-    for (unsigned i = 0; i < count; ++i) {
+    HeaderSignature prev{};  // of packet i - 1 when it is common
+    uint32_t prev_hash = 0;
+    bool prev_common = false;
+    for (unsigned i = 0; i < count;) {
+      prefetch_data(i + kPrefetchAhead);
+      rte_mbuf* const m = batch[i];
       s.bytes_before[i] = bytes_so_far;
-      bytes_so_far += batch[i]->pkt_len;
-      if (run_image.matches(batch[i])) {
-        repeat |= 1u << i;
-        continue;
-      }
+      bytes_so_far += m->pkt_len;
       HeaderSignature sig;
-      if (!header_signature(batch[i], in_port, sig)) {
-        run_image = {};
+      if (!header_signature(m, in_port, sig)) {
+        prev_common = false;
+        ++i;
         continue;
-      }
-      s.sigs[i] = sig;
-      if (i > 0 && BurstStage::has(common | repeat, i - 1) && sig == prev) {
-        repeat |= 1u << i;
-        run_image = CommonFrameImage(batch[i]);
-      } else {
-        run_image = {};
-        s.hashes[i] = sig.hash();
-        w.signature_emc.prefetch(s.hashes[i]);
       }
       common |= 1u << i;
-      prev = sig;
+      const uint32_t hash = sig.hash();
+      if (!(prev_common && hash == prev_hash && sig == prev)) {
+        s.sigs[i] = sig;
+        s.hashes[i] = hash;
+        sig_emc.prefetch(hash);
+        prev = sig;
+        prev_hash = hash;
+        prev_common = true;
+        ++i;
+        continue;
+      }
+      // Packet i repeats packet i - 1, and so do the packets after it that
+      // match its image, which is cheaper than reading a signature. Only a
+      // run's first and end packets need bytes_before.
+      const CommonFrameImage image(m);
+      unsigned end = i + 1;
+      for (; end < count && image.matches(batch[end]); ++end) bytes_so_far += batch[end]->pkt_len;
+      repeat |= static_cast<uint32_t>((uint64_t{1} << end) - (uint64_t{1} << i));
+      i = end;
     }
     s.bytes_before[count] = bytes_so_far;
     total_bytes += bytes_so_far;
@@ -206,13 +231,13 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       const auto i = static_cast<unsigned>(std::countr_zero(look));
       if (detail::key_packet(s, i, batch[i], in_port, sink)) {
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
-        w.key_emc.prefetch(s.hashes[i]);
+        key_emc.prefetch(s.hashes[i]);
       }
     }
     for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(look));
-      s.ways[i] = BurstStage::has(s.common, i) ? w.signature_emc.candidates(s.hashes[i])
-                                               : w.key_emc.candidates(s.hashes[i]);
+      s.ways[i] = BurstStage::has(s.common, i) ? sig_emc.candidates(s.hashes[i])
+                                               : key_emc.candidates(s.hashes[i]);
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
     // Act, in arrival order, a run at a time: a run is a packet that was

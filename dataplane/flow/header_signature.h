@@ -24,7 +24,6 @@
 
 #include <emmintrin.h>
 #include <netinet/in.h>
-#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 #include <smmintrin.h>
 
@@ -32,6 +31,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dataplane/flow/crc32c.h"
 #include "dataplane/flow/flow_extract.h"
 
 namespace sluice {
@@ -49,9 +49,9 @@ struct alignas(16) HeaderSignature {
   uint32_t hash() const {
     uint64_t w[4];
     memcpy(w, lane, sizeof w);
-    uint32_t a = rte_hash_crc_8byte(w[0], 0), b = rte_hash_crc_8byte(w[1], 0x9e3779b9u);
-    a = rte_hash_crc_8byte(w[2], a);
-    b = rte_hash_crc_8byte(w[3], b);
+    uint32_t a = crc32c_8byte(w[0], 0), b = crc32c_8byte(w[1], 0x9e3779b9u);
+    a = crc32c_8byte(w[2], a);
+    b = crc32c_8byte(w[3], b);
     return a ^ (b << 16 | b >> 16);
   }
 };

@@ -2,7 +2,6 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_prefetch.h>
 
 #include <algorithm>
 
@@ -46,25 +45,7 @@ void Worker::poll(const PortView& view, const PipelineVersion& flows, uint64_t t
     PortCounters& in = ports_[rxq.port_id];
     FlowSink sink(*this, rxq.port_id, view.number[rxq.port_id], tsc, now_s);
     const uint16_t in_port = view.number[rxq.port_id];
-    bool runts = false;
-    for (uint16_t i = 0; i < n; ++i) {
-      runts |= burst[i]->data_len < RTE_ETHER_HDR_LEN;
-      rte_prefetch0(rte_pktmbuf_mtod(burst[i], const void*));  // process_burst reads the headers
-    }
-    uint64_t bytes = 0;   // of the runts; process_burst sums the others'
-    uint16_t frames = n;  // the burst without runts, in order
-    if (unlikely(runts)) {
-      frames = 0;
-      for (uint16_t i = 0; i < n; ++i) {
-        if (burst[i]->data_len < RTE_ETHER_HDR_LEN) {
-          bytes += burst[i]->pkt_len;
-          drop(rxq.port_id, burst[i], DropReason::runt);
-        } else {
-          burst[frames++] = burst[i];
-        }
-      }
-    }
-    bytes += process_burst(flows_, flows, burst, frames, in_port, tsc, sink);
+    const uint64_t bytes = process_burst(flows_, flows, burst, n, in_port, tsc, sink);
     in.rx_packets.add(n);
     in.rx_bytes.add(bytes);
     loop_.packets.add(n);

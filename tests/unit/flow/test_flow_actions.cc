@@ -319,6 +319,8 @@ TEST_F(Actions, MissesAndDropsHaveReasons) {
   EXPECT_EQ(run(bad)[0].arg, static_cast<uint32_t>(DropReason::bad_header));
   EXPECT_EQ(run(Bytes(pkt.begin(), pkt.begin() + 30))[0].arg,
             static_cast<uint32_t>(DropReason::truncated));
+  EXPECT_EQ(run(Bytes(pkt.begin(), pkt.begin() + 13))[0].arg,
+            static_cast<uint32_t>(DropReason::runt));
   EXPECT_STREQ(drop_reason_name(DropReason::ttl_expired), "ttl_expired");
 }
 
