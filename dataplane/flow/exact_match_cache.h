@@ -90,25 +90,6 @@ class ExactMatchCache {
   static constexpr int kMiss = -1;
   static constexpr unsigned kWays = 8;
 
- private:
-  struct alignas(16) SetTags {
-    uint16_t tag[kWays];
-  };
-  static_assert(sizeof(SetTags) == 16, "one SSE compare per set");
-  struct alignas(RTE_CACHE_LINE_SIZE) Entry {
-    Key key;
-    uint64_t generation;  // 0: empty (generations start at 1)
-    SoleRule sole;
-  };
-  struct LongPath {
-    uint8_t n;
-    bool missed;
-    uint8_t miss_table;
-    TableMiss miss;
-    const FlowRule* rules[kMaxPath];
-  };
-
- public:
   // `entries` is rounded down to a power of two (at least kWays). Control thread,
   // before the worker runs; throws std::bad_alloc. The side array of long
   // paths comes zeroed from calloc, so its pages cost memory only once used.
@@ -120,59 +101,35 @@ class ExactMatchCache {
     if (long_paths_ == nullptr) throw std::bad_alloc();
   }
 
-  // The lookup side of the cache as a value of three registers. A worker
-  // copies it into a local for a burst: members reached through `this`
-  // would be reloaded after every store the data path makes.
-  class Reader {
-   public:
-    // Starts loading the tags of the set `h` maps to; candidates() reads them.
-    void prefetch(uint32_t h) const { rte_prefetch0(&tags_[h & set_mask_]); }
-    // The ways of h's set whose tag is h's (bit w: way w), and starts
-    // loading the first of their entries; find() a little later reads them.
-    uint32_t candidates(uint32_t h) const {
-      const unsigned set = h & set_mask_;
-      const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(&tags_[set]));
-      const __m128i eq = _mm_cmpeq_epi16(tags, _mm_set1_epi16(static_cast<short>(tag_of(h))));
-      const auto ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xff);
-      if (ways != 0) rte_prefetch0(&entries_[kWays * set + std::countr_zero(ways)]);
-      return ways;
-    }
-    // The entry holding `key` at `generation` among the `ways` candidates()
-    // gave for h, or kMiss (absent or stale).
-    int find(const Key& key, uint32_t h, uint32_t ways, uint64_t generation) const {
-      const unsigned first = kWays * (h & set_mask_);
-      for (; ways != 0; ways &= ways - 1) {
-        const unsigned e = first + std::countr_zero(ways);
-        if (entries_[e].generation == generation && entries_[e].key == key)
-          return static_cast<int>(e);
-      }
-      return kMiss;
-    }
-    // The path of entry `e` when it is one rule without a table miss;
-    // otherwise sole(e).rule is nullptr and ExactMatchCache::path() has it.
-    const SoleRule& sole(int e) const { return entries_[e].sole; }
-
-   private:
-    friend class ExactMatchCache;
-    Reader(const SetTags* tags, const Entry* entries, uint32_t set_mask)
-        : tags_(tags), entries_(entries), set_mask_(set_mask) {}
-    const SetTags* tags_;
-    const Entry* entries_;
-    uint32_t set_mask_;
-  };
-  // Valid as long as the cache.
-  Reader reader() const { return Reader(tags_.data(), entries_.data(), sets_ - 1); }
-
-  void prefetch(uint32_t h) const { reader().prefetch(h); }
-  uint32_t candidates(uint32_t h) const { return reader().candidates(h); }
+  // Starts loading the tags of the set `h` maps to; candidates() reads them.
+  void prefetch(uint32_t h) const { rte_prefetch0(&tags_[set_of(h)]); }
+  // The ways of h's set whose tag is h's (bit w: way w), and starts loading
+  // the first of their entries; find() a little later reads them.
+  uint32_t candidates(uint32_t h) const {
+    const unsigned set = set_of(h);
+    const __m128i tags = _mm_load_si128(reinterpret_cast<const __m128i*>(&tags_[set]));
+    const __m128i eq = _mm_cmpeq_epi16(tags, _mm_set1_epi16(static_cast<short>(tag_of(h))));
+    const auto ways = static_cast<uint32_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xff);
+    if (ways != 0) rte_prefetch0(&entries_[kWays * set + std::countr_zero(ways)]);
+    return ways;
+  }
+  // The entry holding `key` at `generation` among the `ways` candidates()
+  // gave for h, or kMiss (absent or stale).
   int find(const Key& key, uint32_t h, uint32_t ways, uint64_t generation) const {
-    return reader().find(key, h, ways, generation);
+    const unsigned first = kWays * set_of(h);
+    for (; ways != 0; ways &= ways - 1) {
+      const unsigned e = first + std::countr_zero(ways);
+      if (entries_[e].generation == generation && entries_[e].key == key)
+        return static_cast<int>(e);
+    }
+    return kMiss;
   }
   int find(const Key& key, uint32_t h, uint64_t generation) const {
     return find(key, h, candidates(h), generation);
   }
+  // The path of entry `e` when it is one rule without a table miss;
+  // otherwise sole(e).rule is nullptr and path() has it.
   const SoleRule& sole(int e) const { return entries_[e].sole; }
-  // The whole path of entry `e` (see Reader::sole()).
   void path(int e, FlowPath& out) const {
     if (const FlowRule* r = entries_[e].sole.rule) {
       out.n = 1;
@@ -237,6 +194,22 @@ class ExactMatchCache {
   }
 
  private:
+  struct alignas(16) SetTags {
+    uint16_t tag[kWays];
+  };
+  static_assert(sizeof(SetTags) == 16, "one SSE compare per set");
+  struct alignas(RTE_CACHE_LINE_SIZE) Entry {
+    Key key;
+    uint64_t generation;  // 0: empty (generations start at 1)
+    SoleRule sole;
+  };
+  struct LongPath {
+    uint8_t n;
+    bool missed;
+    uint8_t miss_table;
+    TableMiss miss;
+    const FlowRule* rules[kMaxPath];
+  };
   struct Free {
     void operator()(LongPath* p) const { std::free(p); }
   };

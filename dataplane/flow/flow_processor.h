@@ -79,14 +79,14 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
   return true;
 }
 
-// Looks packet i up in `cache` (through `reader`, its Reader); on a hit
-// fills its path and prefetches the counter it will update.
+// Looks packet i up in `cache`; on a hit fills its path and prefetches the
+// counter it will update.
 template <class Cache, class Key>
-inline bool cache_hit(const Cache& cache, const typename Cache::Reader& reader, const Key& key,
-                      BurstStage& s, unsigned i, const FlowWorker& w, const PipelineVersion& v) {
-  const int e = reader.find(key, s.hashes[i], s.ways[i], v.generation);
+inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
+                      const FlowWorker& w, const PipelineVersion& v) {
+  const int e = cache.find(key, s.hashes[i], s.ways[i], v.generation);
   if (e == Cache::kMiss) return false;
-  s.sole[i] = reader.sole(e);
+  s.sole[i] = cache.sole(e);
   if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
   w.prefetch_counter(s.sole[i].id);
   return true;
@@ -98,8 +98,6 @@ inline bool cache_hit(const Cache& cache, const typename Cache::Reader& reader, 
 template <class Sink>
 inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v,
                           rte_mbuf* const* batch, uint16_t in_port, Sink& sink) {
-  const SignatureCache::Reader sig_emc = w.signature_emc.reader();
-  const KeyCache::Reader key_emc = w.key_emc.reader();
   FlowKey walks[BurstStage::kMax];
   FlowKey* miss_keys[BurstStage::kMax];
   FlowPath* miss_paths[BurstStage::kMax];
@@ -109,14 +107,14 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
     const auto i = static_cast<unsigned>(std::countr_zero(look));
     if (BurstStage::has(s.common, i)) {
       ++sig_lookups;
-      if (cache_hit(w.signature_emc, sig_emc, s.sigs[i], s, i, w, v)) {
+      if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
         ++sig_hits;
         continue;
       }
       if (!key_packet(s, i, batch[i], in_port, sink)) continue;
     } else {
       ++key_lookups;
-      if (cache_hit(w.key_emc, key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
+      if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
         ++key_hits;
         continue;
       }
@@ -167,8 +165,6 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
                               uint16_t n, uint16_t in_port, uint64_t now, Sink& sink) {
   using detail::BurstStage;
   constexpr unsigned kPrefetchAhead = 4;
-  const SignatureCache::Reader sig_emc = w.signature_emc.reader();
-  const KeyCache::Reader key_emc = w.key_emc.reader();
   BurstStage s;
   uint64_t total_bytes = 0;
   for (uint16_t base = 0; base < n; base += BurstStage::kMax) {
@@ -207,7 +203,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       if (!(prev_common && hash == prev_hash && sig == prev)) {
         s.sigs[i] = sig;
         s.hashes[i] = hash;
-        sig_emc.prefetch(hash);
+        w.signature_emc.prefetch(hash);
         prev = sig;
         prev_hash = hash;
         prev_common = true;
@@ -231,13 +227,13 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       const auto i = static_cast<unsigned>(std::countr_zero(look));
       if (detail::key_packet(s, i, batch[i], in_port, sink)) {
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
-        key_emc.prefetch(s.hashes[i]);
+        w.key_emc.prefetch(s.hashes[i]);
       }
     }
     for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(look));
-      s.ways[i] = BurstStage::has(s.common, i) ? sig_emc.candidates(s.hashes[i])
-                                               : key_emc.candidates(s.hashes[i]);
+      s.ways[i] = BurstStage::has(s.common, i) ? w.signature_emc.candidates(s.hashes[i])
+                                               : w.key_emc.candidates(s.hashes[i]);
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
     // Act, in arrival order, a run at a time: a run is a packet that was
