@@ -38,6 +38,9 @@ struct BurstStage {
   uint32_t common = 0;  // have a HeaderSignature
   uint32_t repeat = 0;  // same signature as the packet before: same path
   uint32_t keyed = 0;   // keys[i] holds the packet's arrival FlowKey
+  // The port every looked-up packet's one-rule path outputs to, when they
+  // all output to the same one; -1 otherwise (set by resolve_stage).
+  int32_t sole_output = -1;
   HeaderSignature sigs[kMax];
   FlowKey keys[kMax];
   uint32_t hashes[kMax];
@@ -103,12 +106,19 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   FlowPath* miss_paths[BurstStage::kMax];
   uint8_t missed[BurstStage::kMax];
   unsigned misses = 0, sig_lookups = 0, sig_hits = 0, key_lookups = 0, key_hits = 0;
+  // All equal (and >= 0) exactly when their AND equals their OR.
+  int32_t outputs_and = -1, outputs_or = 0;
+  auto note_output = [&](unsigned i) {
+    outputs_and &= s.sole[i].output;
+    outputs_or |= s.sole[i].output;
+  };
   for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
     const auto i = static_cast<unsigned>(std::countr_zero(look));
     if (BurstStage::has(s.common, i)) {
       ++sig_lookups;
       if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
         ++sig_hits;
+        note_output(i);
         continue;
       }
       if (!key_packet(s, i, batch[i], in_port, sink)) continue;
@@ -116,6 +126,7 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
       ++key_lookups;
       if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
         ++key_hits;
+        note_output(i);
         continue;
       }
     }
@@ -130,6 +141,7 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
       const unsigned i = missed[k];
       const FlowPath& p = s.paths[i];
       s.sole[i] = SoleRule::of(p);
+      note_output(i);
       if (BurstStage::has(s.common, i)) {
         if (w.signature_emc.admit())
           w.signature_emc.insert(s.sigs[i], s.hashes[i], v.generation, p);
@@ -138,6 +150,7 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
       }
     }
   }
+  s.sole_output = outputs_and == outputs_or ? outputs_and : -1;
   w.signature_emc.account(sig_lookups, sig_hits);
   w.key_emc.account(key_lookups, key_hits);
   const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live));
@@ -240,7 +253,8 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     // looked up and the repeats after it, which share its path. Runs of
     // one-rule paths that just output are counted per run of the same rule
     // and handed over per stretch of the batch bound for the same port
-    // (Sink::output_run when there is one).
+    // (Sink::output_run when there is one); when every packet of the stage
+    // takes such a path to the same port, the stage is one stretch.
     uint32_t run_rule = 0, run_packets = 0;
     uint64_t run_bytes = 0;
     int32_t out_port = -1;
@@ -258,20 +272,37 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       out_n = 0;
       out_bytes = 0;
     };
-    for (uint32_t starts = s.live & ~s.repeat; starts != 0; starts &= starts - 1) {
+    auto count_run = [&](uint32_t rule_id, unsigned packets, uint64_t bytes) {
+      if (rule_id != run_rule || run_packets == 0) {
+        if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
+        run_rule = rule_id;
+        run_packets = 0;
+        run_bytes = 0;
+      }
+      run_packets += packets;
+      run_bytes += bytes;
+    };
+    uint32_t general_starts = s.live & ~s.repeat;  // the runs the loop below acts on
+    if (s.sole_output >= 0 && s.live == (count == 32 ? ~0u : (1u << count) - 1)) {
+      // Every packet leaves by one port under a one-rule path: only the
+      // counting is per run, the batch is handed over whole.
+      for (uint32_t starts = ~s.repeat & s.live; starts != 0; starts &= starts - 1) {
+        const auto first = static_cast<unsigned>(std::countr_zero(starts));
+        const unsigned end = BurstStage::run_end(s.repeat, first);
+        count_run(s.sole[first].id, end - first, s.bytes_before[end] - s.bytes_before[first]);
+      }
+      out_port = s.sole_output;
+      out_n = count;
+      out_bytes = s.bytes_before[count];
+      general_starts = 0;
+    }
+    for (uint32_t starts = general_starts; starts != 0; starts &= starts - 1) {
       const auto first = static_cast<unsigned>(std::countr_zero(starts));
       const unsigned end = BurstStage::run_end(s.repeat, first);
       const SoleRule sole = s.sole[first];
       if (sole.output >= 0) {  // the common case
         const uint64_t bytes = s.bytes_before[end] - s.bytes_before[first];
-        if (sole.id != run_rule || run_packets == 0) {
-          if (run_packets > 0) w.count(run_rule, run_packets, run_bytes, now);
-          run_rule = sole.id;
-          run_packets = 0;
-          run_bytes = 0;
-        }
-        run_packets += end - first;
-        run_bytes += bytes;
+        count_run(sole.id, end - first, bytes);
         if (sole.output != out_port || first != out_first + out_n) {
           hand_over();
           out_port = sole.output;
