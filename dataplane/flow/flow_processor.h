@@ -286,7 +286,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     if (s.sole_output >= 0 && s.live == (count == 32 ? ~0u : (1u << count) - 1)) {
       // Every packet leaves by one port under a one-rule path: only the
       // counting is per run, the batch is handed over whole.
-      for (uint32_t starts = ~s.repeat & s.live; starts != 0; starts &= starts - 1) {
+      for (uint32_t starts = general_starts; starts != 0; starts &= starts - 1) {
         const auto first = static_cast<unsigned>(std::countr_zero(starts));
         const unsigned end = BurstStage::run_end(s.repeat, first);
         count_run(s.sole[first].id, end - first, s.bytes_before[end] - s.bytes_before[first]);
