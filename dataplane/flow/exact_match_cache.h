@@ -33,6 +33,7 @@
 #include <memory>
 #include <new>
 
+#include "dataplane/flow/crc32c.h"
 #include "dataplane/flow/header_signature.h"
 #include "dataplane/flow/huge_page_array.h"
 #include "dataplane/flow/pipeline_version.h"
