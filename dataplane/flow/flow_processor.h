@@ -183,7 +183,8 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
   for (uint16_t base = 0; base < n; base += BurstStage::kMax) {
     const unsigned count = std::min<unsigned>(BurstStage::kMax, n - base);
     rte_mbuf* const* batch = pkts + base;
-    s.live = count == 32 ? ~0u : (1u << count) - 1;
+    const uint32_t whole = count == 32 ? ~0u : (1u << count) - 1;  // every packet of the stage
+    s.live = whole;
     s.keyed = 0;
     // Packet data is loaded kPrefetchAhead packets ahead of the signature
     // reads; a run's repeats are cheap enough for the CPU to overlap their
@@ -283,7 +284,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       run_bytes += bytes;
     };
     uint32_t general_starts = s.live & ~s.repeat;  // the runs the loop below acts on
-    if (s.sole_output >= 0 && s.live == (count == 32 ? ~0u : (1u << count) - 1)) {
+    if (s.sole_output >= 0 && s.live == whole) {
       // Every packet leaves by one port under a one-rule path: only the
       // counting is per run, the batch is handed over whole.
       for (uint32_t starts = general_starts; starts != 0; starts &= starts - 1) {
