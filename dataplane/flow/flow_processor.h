@@ -44,7 +44,6 @@ struct BurstStage {
   HeaderSignature sigs[kMax];
   FlowKey keys[kMax];
   uint32_t hashes[kMax];
-  uint32_t ways[kMax];  // ExactMatchCache::candidates()
   // bytes_before[i]: pkt_len summed over the packets before i (i <= count).
   uint64_t bytes_before[kMax + 1];
   // Written before they are read, so not initialised (their types have
@@ -87,7 +86,7 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
 template <class Cache, class Key>
 inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
                       const FlowWorker& w, const PipelineVersion& v) {
-  const int e = cache.find(key, s.hashes[i], s.ways[i], v.generation);
+  const int e = cache.find(key, s.hashes[i], v.generation);
   if (e == Cache::kMiss) return false;
   s.sole[i] = cache.sole(e);
   if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
@@ -166,11 +165,11 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // exactly one Sink call (see flow_actions.h); a frame shorter than an
 // Ethernet header is dropped as a runt. In stages of up to 32 packets:
 // read every packet's HeaderSignature (or, for a frame that is not common,
-// parse its FlowKey), hash it and prefetch its cache set's tags, compare the
-// tags (prefetching the matching entries), look every packet up (a packet
-// whose signature equals its predecessor's, and the packets after it that
-// match its CommonFrameImage, take its path without a lookup), resolve the
-// misses together, then act, in arrival order. The memory loads of
+// parse its FlowKey), hash it and prefetch its two cache entries, look
+// every packet up (a packet whose signature equals its predecessor's, and
+// the packets after it that match its CommonFrameImage, take its path
+// without a lookup), resolve the misses together, then act, in arrival
+// order. The memory loads of
 // different packets overlap; process_burst prefetches the packet data.
 // Returns the packets' bytes (pkt_len summed), for the input port's counters.
 template <class Sink>
@@ -243,11 +242,6 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
         w.key_emc.prefetch(s.hashes[i]);
       }
-    }
-    for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
-      const auto i = static_cast<unsigned>(std::countr_zero(look));
-      s.ways[i] = BurstStage::has(s.common, i) ? w.signature_emc.candidates(s.hashes[i])
-                                               : w.key_emc.candidates(s.hashes[i]);
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
     // Act, in arrival order, a run at a time: a run is a packet that was

@@ -1,17 +1,20 @@
-// ExactMatchCache (exact_match_cache.h): its sets and tags (every way of a
-// set holds an entry, a full set gives up one way per insert, stale ways go
-// before fresh ones) and its insertion throttle (every miss is admitted
-// until a window of kWindow lookups has fewer than 1 hit in 4, then one in
+// ExactMatchCache (exact_match_cache.h): its two slots per key (both hold
+// entries, a key whose slots are both fresh evicts one of them, stale slots
+// go before fresh ones, keys that share a first slot spread over their
+// second slots) and its insertion throttle (every miss is admitted until a
+// window of kWindow lookups has fewer than 1 hit in 4, then one in
 // kThrottle for the next window, and all again once a window hits often
 // enough). Pure logic: no EAL, no packets; hashes are chosen by the test.
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "dataplane/flow/exact_match_cache.h"
 
 namespace sluice {
 namespace {
 
-constexpr uint32_t kSetA = 3, kSetB = 17;  // set indices of a 256-entry cache
+constexpr uint32_t kHashA = 0x12340003, kHashB = 0x56780011;  // their slots differ
 
 ArrivalKey key(uint64_t n) {
   ArrivalKey k{};
@@ -26,9 +29,6 @@ FlowPath path(uint8_t n) {
   p.miss_table = n;
   return p;
 }
-// The hash of key n in `set` (tag n: every key its own tag, or tag 0: all
-// keys share one).
-uint32_t hash_in(uint32_t set, uint32_t tag) { return set | tag << 16; }
 
 // Whether key n is cached at `generation` with path(n).
 bool cached(const KeyCache& emc, uint32_t h, uint64_t n, uint64_t generation) {
@@ -38,41 +38,55 @@ bool cached(const KeyCache& emc, uint32_t h, uint64_t n, uint64_t generation) {
   return true;
 }
 
-TEST(ExactMatchCacheSets, EveryWayOfASetHoldsAnEntry) {
-  for (const bool shared_tag : {false, true}) {
-    KeyCache emc(256);
-    for (uint8_t n = 0; n < KeyCache::kWays; ++n)
-      emc.insert(key(n), hash_in(kSetA, shared_tag ? 0 : n), 1, path(n));
-    for (uint8_t n = 0; n < KeyCache::kWays; ++n)
-      EXPECT_TRUE(cached(emc, hash_in(kSetA, shared_tag ? 0 : n), n, 1)) << n << shared_tag;
-    EXPECT_FALSE(cached(emc, hash_in(kSetA, 0), KeyCache::kWays, 1)) << "never inserted";
-    EXPECT_FALSE(cached(emc, hash_in(kSetA, shared_tag ? 0 : 1), 1, 2)) << "other generation";
-    EXPECT_FALSE(cached(emc, hash_in(kSetB, shared_tag ? 0 : 1), 1, 1)) << "other set";
+TEST(ExactMatchCacheSlots, BothSlotsOfAHashHoldAnEntry) {
+  KeyCache emc(256);
+  ASSERT_NE(emc.first_slot(kHashA), emc.second_slot(kHashA));
+  emc.insert(key(0), kHashA, 1, path(0));
+  emc.insert(key(1), kHashA, 1, path(1));
+  EXPECT_TRUE(cached(emc, kHashA, 0, 1));
+  EXPECT_TRUE(cached(emc, kHashA, 1, 1));
+  EXPECT_FALSE(cached(emc, kHashA, 2, 1)) << "never inserted";
+  EXPECT_FALSE(cached(emc, kHashA, 1, 2)) << "other generation";
+  EXPECT_FALSE(cached(emc, kHashB, 1, 1)) << "other slots";
+}
+
+TEST(ExactMatchCacheSlots, AThirdKeyEvictsOneOfTwo) {
+  KeyCache emc(256);
+  for (uint8_t n = 0; n < 3; ++n) emc.insert(key(n), kHashA, 1, path(n));
+  EXPECT_EQ(cached(emc, kHashA, 0, 1) + cached(emc, kHashA, 1, 1), 1);
+  EXPECT_TRUE(cached(emc, kHashA, 2, 1)) << "the newest";
+}
+
+TEST(ExactMatchCacheSlots, StaleSlotsGoBeforeFreshOnes) {
+  KeyCache emc(256);
+  emc.insert(key(0), kHashA, 1, path(0));
+  emc.insert(key(1), kHashA, 1, path(1));
+  // Generation 2: refill A's slots with new keys while B takes inserts in
+  // between, so that taking slots in turn would evict a fresh entry of A.
+  for (uint8_t n = 0; n < 2; ++n) {
+    emc.insert(key(100 + n), kHashA, 2, path(100 + n));
+    emc.insert(key(200 + n), kHashB, 2, path(200 + n));
+  }
+  for (uint8_t n = 0; n < 2; ++n) {
+    EXPECT_TRUE(cached(emc, kHashA, 100 + n, 2)) << n;
+    EXPECT_TRUE(cached(emc, kHashB, 200 + n, 2)) << n;
   }
 }
 
-TEST(ExactMatchCacheSets, AFullSetGivesUpOneWay) {
+// Keys whose hashes share the first slot but not the high bits find room
+// in their second slots, which differ.
+TEST(ExactMatchCacheSlots, KeysSharingAFirstSlotSpreadOverSecondSlots) {
   KeyCache emc(256);
-  for (uint8_t n = 0; n <= KeyCache::kWays; ++n) emc.insert(key(n), hash_in(kSetA, n), 1, path(n));
-  unsigned kept = 0;
-  for (uint8_t n = 0; n < KeyCache::kWays; ++n) kept += cached(emc, hash_in(kSetA, n), n, 1);
-  EXPECT_EQ(kept, KeyCache::kWays - 1);
-  EXPECT_TRUE(cached(emc, hash_in(kSetA, KeyCache::kWays), KeyCache::kWays, 1)) << "the newest";
-}
-
-TEST(ExactMatchCacheSets, StaleWaysGoBeforeFreshOnes) {
-  KeyCache emc(256);
-  for (uint8_t n = 0; n < KeyCache::kWays; ++n) emc.insert(key(n), hash_in(kSetA, n), 1, path(n));
-  // Generation 2: refill set A with new keys while another set takes inserts
-  // in between, so that taking ways in turn would evict fresh entries of A.
-  for (uint8_t n = 0; n < KeyCache::kWays; ++n) {
-    emc.insert(key(100 + n), hash_in(kSetA, 100 + n), 2, path(100 + n));
-    emc.insert(key(200 + n), hash_in(kSetB, 200 + n), 2, path(200 + n));
+  std::set<unsigned> seconds;
+  for (uint8_t n = 0; n < 8; ++n) {
+    const uint32_t h = 0x2a | uint32_t{n} << 16;
+    ASSERT_EQ(emc.first_slot(h), emc.first_slot(0x2a));
+    seconds.insert(emc.second_slot(h));
   }
-  for (uint8_t n = 0; n < KeyCache::kWays; ++n) {
-    EXPECT_TRUE(cached(emc, hash_in(kSetA, 100 + n), 100 + n, 2)) << n;
-    EXPECT_TRUE(cached(emc, hash_in(kSetB, 200 + n), 200 + n, 2)) << n;
-  }
+  ASSERT_EQ(seconds.size(), 8u);
+  emc.insert(key(0), 0x2a, 1, path(0));  // takes the shared first slot
+  for (uint8_t n = 1; n < 8; ++n) emc.insert(key(n), 0x2a | uint32_t{n} << 16, 1, path(n));
+  for (uint8_t n = 0; n < 8; ++n) EXPECT_TRUE(cached(emc, 0x2a | uint32_t{n} << 16, n, 1)) << n;
 }
 
 unsigned admitted(KeyCache& emc, unsigned misses) {
