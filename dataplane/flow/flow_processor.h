@@ -104,35 +104,37 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   FlowKey* miss_keys[BurstStage::kMax];
   FlowPath* miss_paths[BurstStage::kMax];
   uint8_t missed[BurstStage::kMax];
-  unsigned misses = 0, sig_lookups = 0, sig_hits = 0, key_lookups = 0, key_hits = 0;
+  unsigned misses = 0, sig_misses = 0, key_misses = 0;
   // All equal (and >= 0) exactly when their AND equals their OR.
   int32_t outputs_and = -1, outputs_or = 0;
   auto note_output = [&](unsigned i) {
     outputs_and &= s.sole[i].output;
     outputs_or |= s.sole[i].output;
   };
-  for (uint32_t look = s.live & ~s.repeat; look != 0; look &= look - 1) {
-    const auto i = static_cast<unsigned>(std::countr_zero(look));
-    if (BurstStage::has(s.common, i)) {
-      ++sig_lookups;
-      if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
-        ++sig_hits;
-        note_output(i);
-        continue;
-      }
-      if (!key_packet(s, i, batch[i], in_port, sink)) continue;
-    } else {
-      ++key_lookups;
-      if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
-        ++key_hits;
-        note_output(i);
-        continue;
-      }
-    }
+  auto note_miss = [&](unsigned i) {
     walks[misses] = s.keys[i];
     miss_keys[misses] = &walks[misses];
     miss_paths[misses] = &s.paths[i];
     missed[misses++] = static_cast<uint8_t>(i);
+  };
+  const uint32_t sig_looks = s.live & ~s.repeat & s.common, key_looks = s.live & ~s.common;
+  for (uint32_t look = sig_looks; look != 0; look &= look - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(look));
+    if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
+      note_output(i);
+      continue;
+    }
+    ++sig_misses;
+    if (key_packet(s, i, batch[i], in_port, sink)) note_miss(i);
+  }
+  for (uint32_t look = key_looks; look != 0; look &= look - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(look));
+    if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
+      note_output(i);
+      continue;
+    }
+    ++key_misses;
+    note_miss(i);
   }
   if (misses > 0) {
     resolve_paths(v, miss_keys, misses, miss_paths);
@@ -150,12 +152,14 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
     }
   }
   s.sole_output = outputs_and == outputs_or ? outputs_and : -1;
-  w.signature_emc.account(sig_lookups, sig_hits);
-  w.key_emc.account(key_lookups, key_hits);
+  const auto sig_lookups = static_cast<unsigned>(std::popcount(sig_looks));
+  const auto key_lookups = static_cast<unsigned>(std::popcount(key_looks));
+  w.signature_emc.account(sig_lookups, sig_lookups - sig_misses);
+  w.key_emc.account(key_lookups, key_lookups - key_misses);
   const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live));
   const unsigned packets = static_cast<unsigned>(std::popcount(s.live));
   FlowWorker::add(w.stats.packets, packets);
-  FlowWorker::add(w.stats.emc_hits, sig_hits + key_hits + repeats);
+  FlowWorker::add(w.stats.emc_hits, sig_lookups - sig_misses + key_lookups - key_misses + repeats);
   FlowWorker::add(w.stats.emc_misses, misses);
 }
 
@@ -194,12 +198,12 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     for (unsigned i = 0; i < kPrefetchAhead; ++i) prefetch_data(i);
     // In locals, not in `s`: the compiler cannot tell them from packet
     // fields the loop reads, and would store them on every packet.
-    // A repeat is common too: `common` gets `repeat` after the loop.
-    uint32_t common = 0, repeat = 0;
+    uint32_t uncommon = 0, repeat = 0;
     uint64_t bytes_so_far = 0;
-    HeaderSignature prev{};  // of packet i - 1 when it is common
+    // Of packet i - 1; all zero when it is not common, which no common
+    // frame's signature is (its IP protocol byte is not 0).
+    HeaderSignature prev{};
     uint32_t prev_hash = 0;
-    bool prev_common = false;
     for (unsigned i = 0; i < count;) {
       prefetch_data(i + kPrefetchAhead);
       rte_mbuf* const m = batch[i];
@@ -207,19 +211,18 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       bytes_so_far += m->pkt_len;
       HeaderSignature sig;
       if (!header_signature(m, in_port, sig)) {
-        prev_common = false;
+        uncommon |= 1u << i;
+        prev = HeaderSignature{};
         ++i;
         continue;
       }
-      common |= 1u << i;
       const uint32_t hash = sig.hash();
-      if (!(prev_common && hash == prev_hash && sig == prev)) {
+      if (!(hash == prev_hash && sig == prev)) {
         s.sigs[i] = sig;
         s.hashes[i] = hash;
         w.signature_emc.prefetch(hash);
         prev = sig;
         prev_hash = hash;
-        prev_common = true;
         ++i;
         continue;
       }
@@ -234,7 +237,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     }
     s.bytes_before[count] = bytes_so_far;
     total_bytes += bytes_so_far;
-    s.common = common | repeat;
+    s.common = whole & ~uncommon;  // repeats included
     s.repeat = repeat;
     for (uint32_t look = s.live & ~s.common; look != 0; look &= look - 1) {
       const auto i = static_cast<unsigned>(std::countr_zero(look));

@@ -16,6 +16,7 @@
 //
 // Contract: for two common frames, equal signatures <=> equal FlowKeys
 // (extract_flow_key), and extract_flow_key returns ok for every common frame.
+// No signature is all zero (its IP protocol byte is 1, 6 or 17).
 // A frame that is not common gets no signature and takes the FlowKey path,
 // which also judges whether it is malformed.
 //
@@ -37,11 +38,14 @@
 namespace sluice {
 
 struct alignas(16) HeaderSignature {
-  __m128i lane[2];
+  // Not __m128i: that type may alias anything, so storing a signature would
+  // make the compiler reload every pointer and size it holds in registers.
+  using Lane = int64_t __attribute__((vector_size(16)));
+  Lane lane[2];
 
   bool operator==(const HeaderSignature& o) const {
-    const __m128i eq =
-        _mm_and_si128(_mm_cmpeq_epi8(lane[0], o.lane[0]), _mm_cmpeq_epi8(lane[1], o.lane[1]));
+    const __m128i eq = _mm_and_si128(_mm_cmpeq_epi8(__m128i(lane[0]), __m128i(o.lane[0])),
+                                     _mm_cmpeq_epi8(__m128i(lane[1]), __m128i(o.lane[1])));
     return _mm_movemask_epi8(eq) == 0xffff;
   }
 
@@ -102,10 +106,10 @@ inline bool header_signature(const rte_mbuf* m, uint16_t in_port, HeaderSignatur
                                          -1, -1, -1, -1, -1, -1);
   __m128i lane0 = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), macs_dscp);
   lane0 = _mm_insert_epi16(lane0, in_port, 6);
-  sig.lane[0] = _mm_insert_epi8(lane0, proto, 14);
+  sig.lane[0] = HeaderSignature::Lane(_mm_insert_epi8(lane0, proto, 14));
   const __m128i l3l4 = _mm_and_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 26)),
                                      detail::signature_l4_mask(proto));
-  sig.lane[1] = _mm_insert_epi16(l3l4, tcp_flags, 6);
+  sig.lane[1] = HeaderSignature::Lane(_mm_insert_epi16(l3l4, tcp_flags, 6));
   return true;
 }
 
