@@ -81,17 +81,51 @@ inline bool key_packet(BurstStage& s, unsigned i, rte_mbuf* m, uint16_t in_port,
   return true;
 }
 
-// Looks packet i up in `cache`; on a hit fills its path and prefetches the
-// counter it will update.
-template <class Cache, class Key>
-inline bool cache_hit(const Cache& cache, const Key& key, BurstStage& s, unsigned i,
-                      const FlowWorker& w, const PipelineVersion& v) {
-  const int e = cache.find(key, s.hashes[i], v.generation);
-  if (e == Cache::kMiss) return false;
-  s.sole[i] = cache.sole(e);
-  if (s.sole[i].rule == nullptr) cache.path(e, s.paths[i]);
-  w.prefetch_counter(s.sole[i].id);
-  return true;
+// Whether the outputs noted are all one port (>= 0): their AND equals
+// their OR.
+struct SameOutput {
+  int32_t all = -1, any = 0;
+  void note(int32_t output) {
+    all &= output;
+    any |= output;
+  }
+  int32_t port() const { return all == any ? all : -1; }
+};
+
+// Looks the packets of `looks` up in `cache`, `key_of(i)` being packet i's
+// key: first in their first slots (prefetched with the hash), then, with
+// their second slots prefetched together, the packets that missed there.
+// Fills sole (or paths) of every hit, prefetches the counter it will
+// update and notes its output; returns the packets that missed.
+template <class Cache, class KeyOf>
+inline uint32_t look_up(const Cache& cache, uint32_t looks, const KeyOf& key_of, BurstStage& s,
+                        const FlowWorker& w, uint64_t generation, SameOutput& outputs) {
+  auto take = [&](unsigned i, unsigned slot) {
+    s.sole[i] = cache.sole(static_cast<int>(slot));
+    if (s.sole[i].rule == nullptr) cache.path(static_cast<int>(slot), s.paths[i]);
+    w.prefetch_counter(s.sole[i].id);
+    outputs.note(s.sole[i].output);
+  };
+  uint32_t second = 0, missed = 0;
+  for (uint32_t look = looks; look != 0; look &= look - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(look));
+    const unsigned slot = cache.first_slot(s.hashes[i]);
+    if (cache.holds(slot, key_of(i), generation)) {
+      take(i, slot);
+    } else {
+      cache.prefetch(cache.second_slot(s.hashes[i]));
+      second |= 1u << i;
+    }
+  }
+  for (uint32_t look = second; look != 0; look &= look - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(look));
+    const unsigned slot = cache.second_slot(s.hashes[i]);
+    if (cache.holds(slot, key_of(i), generation))
+      take(i, slot);
+    else
+      missed |= 1u << i;
+  }
+  return missed;
 }
 
 // Looks up every live packet that does not repeat its predecessor in its
@@ -104,13 +138,8 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   FlowKey* miss_keys[BurstStage::kMax];
   FlowPath* miss_paths[BurstStage::kMax];
   uint8_t missed[BurstStage::kMax];
-  unsigned misses = 0, sig_misses = 0, key_misses = 0;
-  // All equal (and >= 0) exactly when their AND equals their OR.
-  int32_t outputs_and = -1, outputs_or = 0;
-  auto note_output = [&](unsigned i) {
-    outputs_and &= s.sole[i].output;
-    outputs_or |= s.sole[i].output;
-  };
+  unsigned misses = 0;
+  SameOutput outputs;
   auto note_miss = [&](unsigned i) {
     walks[misses] = s.keys[i];
     miss_keys[misses] = &walks[misses];
@@ -118,31 +147,25 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
     missed[misses++] = static_cast<uint8_t>(i);
   };
   const uint32_t sig_looks = s.live & ~s.repeat & s.common, key_looks = s.live & ~s.common;
-  for (uint32_t look = sig_looks; look != 0; look &= look - 1) {
-    const auto i = static_cast<unsigned>(std::countr_zero(look));
-    if (cache_hit(w.signature_emc, s.sigs[i], s, i, w, v)) {
-      note_output(i);
-      continue;
-    }
-    ++sig_misses;
+  const uint32_t sig_missed = look_up(
+      w.signature_emc, sig_looks, [&](unsigned i) -> const HeaderSignature& { return s.sigs[i]; },
+      s, w, v.generation, outputs);
+  const uint32_t key_missed = look_up(
+      w.key_emc, key_looks, [&](unsigned i) { return ArrivalKey(s.keys[i]); }, s, w, v.generation,
+      outputs);
+  for (uint32_t m = sig_missed; m != 0; m &= m - 1) {
+    const auto i = static_cast<unsigned>(std::countr_zero(m));
     if (key_packet(s, i, batch[i], in_port, sink)) note_miss(i);
   }
-  for (uint32_t look = key_looks; look != 0; look &= look - 1) {
-    const auto i = static_cast<unsigned>(std::countr_zero(look));
-    if (cache_hit(w.key_emc, ArrivalKey(s.keys[i]), s, i, w, v)) {
-      note_output(i);
-      continue;
-    }
-    ++key_misses;
-    note_miss(i);
-  }
+  for (uint32_t m = key_missed; m != 0; m &= m - 1)
+    note_miss(static_cast<unsigned>(std::countr_zero(m)));
   if (misses > 0) {
     resolve_paths(v, miss_keys, misses, miss_paths);
     for (unsigned k = 0; k < misses; ++k) {
       const unsigned i = missed[k];
       const FlowPath& p = s.paths[i];
       s.sole[i] = SoleRule::of(p);
-      note_output(i);
+      outputs.note(s.sole[i].output);
       if (BurstStage::has(s.common, i)) {
         if (w.signature_emc.admit())
           w.signature_emc.insert(s.sigs[i], s.hashes[i], v.generation, p);
@@ -151,9 +174,11 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
       }
     }
   }
-  s.sole_output = outputs_and == outputs_or ? outputs_and : -1;
+  s.sole_output = outputs.port();
   const auto sig_lookups = static_cast<unsigned>(std::popcount(sig_looks));
   const auto key_lookups = static_cast<unsigned>(std::popcount(key_looks));
+  const auto sig_misses = static_cast<unsigned>(std::popcount(sig_missed));
+  const auto key_misses = static_cast<unsigned>(std::popcount(key_missed));
   w.signature_emc.account(sig_lookups, sig_lookups - sig_misses);
   w.key_emc.account(key_lookups, key_lookups - key_misses);
   const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live));
@@ -169,12 +194,12 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // exactly one Sink call (see flow_actions.h); a frame shorter than an
 // Ethernet header is dropped as a runt. In stages of up to 32 packets:
 // read every packet's HeaderSignature (or, for a frame that is not common,
-// parse its FlowKey), hash it and prefetch its two cache entries, look
+// parse its FlowKey), hash it and prefetch its first cache slot, look
 // every packet up (a packet whose signature equals its predecessor's, and
 // the packets after it that match its CommonFrameImage, take its path
 // without a lookup), resolve the misses together, then act, in arrival
-// order. The memory loads of
-// different packets overlap; process_burst prefetches the packet data.
+// order. The memory loads of different packets overlap; process_burst
+// prefetches the packet data.
 // Returns the packets' bytes (pkt_len summed), for the input port's counters.
 template <class Sink>
 inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* const* pkts,
@@ -220,7 +245,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       if (!(hash == prev_hash && sig == prev)) {
         s.sigs[i] = sig;
         s.hashes[i] = hash;
-        w.signature_emc.prefetch(hash);
+        w.signature_emc.prefetch(w.signature_emc.first_slot(hash));
         prev = sig;
         prev_hash = hash;
         ++i;
@@ -243,7 +268,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       const auto i = static_cast<unsigned>(std::countr_zero(look));
       if (detail::key_packet(s, i, batch[i], in_port, sink)) {
         s.hashes[i] = ArrivalKey(s.keys[i]).hash();
-        w.key_emc.prefetch(s.hashes[i]);
+        w.key_emc.prefetch(w.key_emc.first_slot(s.hashes[i]));
       }
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
