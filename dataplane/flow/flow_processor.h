@@ -308,8 +308,14 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     uint32_t general_starts = s.live & ~s.repeat;  // the runs the loop below acts on
     if (s.sole_output >= 0 && s.live == whole) {
       // Every packet leaves by one port under a one-rule path: only the
-      // counting is per run, the batch is handed over whole.
-      for (uint32_t starts = general_starts; starts != 0; starts &= starts - 1) {
+      // counting is per run (per packet when nothing repeats), the batch is
+      // handed over whole.
+      if (s.repeat == 0) {
+        for (unsigned i = 0; i < count; ++i)
+          w.count(s.sole[i].id, 1, s.bytes_before[i + 1] - s.bytes_before[i], now);
+      }
+      for (uint32_t starts = s.repeat != 0 ? general_starts : 0; starts != 0;
+           starts &= starts - 1) {
         const auto first = static_cast<unsigned>(std::countr_zero(starts));
         const unsigned end = BurstStage::run_end(s.repeat, first);
         count_run(s.sole[first].id, end - first, s.bytes_before[end] - s.bytes_before[first]);
