@@ -256,7 +256,8 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       // run's first and end packets need bytes_before.
       const CommonFrameImage image(m);
       unsigned end = i + 1;
-      for (; end < count && image.matches(batch[end]); ++end) bytes_so_far += batch[end]->pkt_len;
+      while (end < count && image.matches(batch[end])) ++end;
+      bytes_so_far += uint64_t{end - i - 1} * image.pkt_len();  // all of the image's length
       repeat |= static_cast<uint32_t>((uint64_t{1} << end) - (uint64_t{1} << i));
       i = end;
     }

@@ -139,6 +139,9 @@ class CommonFrameImage {
     bytes_[2] = _mm_and_si128(_mm_loadu_si128(p + 2), l4_mask_);
   }
 
+  // The pkt_len of every frame that matches().
+  uint32_t pkt_len() const { return static_cast<uint32_t>(lengths_ >> 16); }
+
   bool matches(const rte_mbuf* m) const {
     if (lengths_of(m) != lengths_) return false;
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);
