@@ -19,9 +19,8 @@
 // instructions than it saved loads, and with 100k flows in 2^18 slots the
 // hit rate stays above 99 %. An entry is the key, its generation and, for
 // the usual path of one rule and no table miss, what the data path needs of
-// that rule (SoleRule),
-// so a hit does not read the rule. Other paths (up to kMaxPath rules) live
-// in a side array that is only touched for them.
+// that rule (SoleRule), so a hit does not read the rule. Other paths (up to
+// kMaxPath rules) live in a side array that is only touched for them.
 //
 // Thread-safety: owned and used by one forwarding worker only.
 #pragma once
