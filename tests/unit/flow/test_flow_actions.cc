@@ -337,6 +337,44 @@ TEST_F(Actions, CacheHitsAndStaleEntriesAfterCommit) {
   EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_misses), 2u);
 }
 
+// Two flows whose hashes share a first slot: the second to arrive is
+// cached in its second slot, and a burst of both hits twice, the second
+// in the lookup's second round.
+TEST_F(Actions, SecondSlotsHitInTheSecondRound) {
+  add("priority=1,cookie=1,udp,actions=output:2");
+  const SignatureCache& cache = worker->signature_emc;
+  auto udp_to = [](uint16_t dport) {
+    PacketSpec spec;
+    spec.proto = 17;
+    spec.dport = dport;
+    return test::build_packet(spec);
+  };
+  auto first_slot = [&](const Bytes& frame) {
+    rte_mbuf* m = test::make_mbuf(frame);
+    HeaderSignature sig;
+    EXPECT_TRUE(header_signature(m, 1, sig));
+    rte_pktmbuf_free(m);
+    return cache.first_slot(sig.hash());
+  };
+  std::map<unsigned, uint16_t> dport_of_slot;
+  uint16_t a = 0, b = 0;
+  for (uint16_t dport = 1; dport < 4096 && b == 0; ++dport) {
+    const auto [it, fresh] = dport_of_slot.emplace(first_slot(udp_to(dport)), dport);
+    if (!fresh) a = it->second, b = dport;
+  }
+  ASSERT_NE(b, 0) << "no two flows share a first slot";
+  run(udp_to(a));
+  run(udp_to(b));
+  ASSERT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_misses), 2u);
+  rte_mbuf* burst[2] = {test::make_mbuf(udp_to(a)), test::make_mbuf(udp_to(b))};
+  sink.events.clear();
+  process_burst(*worker, *pipeline->current(), burst, 2, 1, 1000, sink);
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[1].bytes, udp_to(b));
+  EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_hits), 2u);
+  EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_misses), 2u);
+}
+
 TEST_F(Actions, CountersSurviveUnrelatedUpdatesAndModify) {
   add("priority=1,cookie=1,tcp,actions=output:1");
   Bytes pkt = test::build_packet(PacketSpec{});
