@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -78,10 +79,18 @@ class RingSwitchTest : public ::testing::Test {
     ports_.push_back(port);
   }
 
+  // Enqueues on the port's RX ring; while the ring is full (the worker has
+  // not drained it yet), waits for room, up to 5 s.
   void send(unsigned port, const std::vector<uint8_t>& frame) {
     rte_mbuf* m = to_mbuf(pool_, frame);
     ASSERT_NE(m, nullptr);
-    ASSERT_EQ(rte_ring_enqueue(ports_[port].rx, m), 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int rc = rte_ring_enqueue(ports_[port].rx, m);
+    while (rc == -ENOBUFS && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      rc = rte_ring_enqueue(ports_[port].rx, m);
+    }
+    ASSERT_EQ(rc, 0);
   }
 
   // Waits until the switch has received `count` packets in all, then lets
