@@ -314,12 +314,12 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       if (s.repeat == 0) {
         for (unsigned i = 0; i < count; ++i)
           w.count(s.sole[i].id, 1, s.bytes_before[i + 1] - s.bytes_before[i], now);
-      }
-      for (uint32_t starts = s.repeat != 0 ? general_starts : 0; starts != 0;
-           starts &= starts - 1) {
-        const auto first = static_cast<unsigned>(std::countr_zero(starts));
-        const unsigned end = BurstStage::run_end(s.repeat, first);
-        count_run(s.sole[first].id, end - first, s.bytes_before[end] - s.bytes_before[first]);
+      } else {
+        for (uint32_t starts = general_starts; starts != 0; starts &= starts - 1) {
+          const auto first = static_cast<unsigned>(std::countr_zero(starts));
+          const unsigned end = BurstStage::run_end(s.repeat, first);
+          count_run(s.sole[first].id, end - first, s.bytes_before[end] - s.bytes_before[first]);
+        }
       }
       out_port = s.sole_output;
       out_n = count;
