@@ -38,6 +38,9 @@ struct BurstStage {
   uint32_t common = 0;  // have a HeaderSignature
   uint32_t repeat = 0;  // same signature as the packet before: same path
   uint32_t keyed = 0;   // keys[i] holds the packet's arrival FlowKey
+  // Packet 0 continues the worker's open run (FlowWorker::open_run): it is
+  // not looked up, sole[0] is that run's.
+  bool carried = false;
   // The port every looked-up packet's one-rule path outputs to, when they
   // all output to the same one; -1 otherwise (set by resolve_stage).
   int32_t sole_output = -1;
@@ -146,7 +149,9 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
     miss_paths[misses] = &s.paths[i];
     missed[misses++] = static_cast<uint8_t>(i);
   };
-  const uint32_t sig_looks = s.live & ~s.repeat & s.common, key_looks = s.live & ~s.common;
+  const uint32_t sig_looks = s.live & ~s.repeat & s.common & ~uint32_t{s.carried};
+  const uint32_t key_looks = s.live & ~s.common;
+  if (s.carried) outputs.note(s.sole[0].output);
   const uint32_t sig_missed = look_up(
       w.signature_emc, sig_looks, [&](unsigned i) -> const HeaderSignature& { return s.sigs[i]; },
       s, w, v.generation, outputs);
@@ -181,7 +186,7 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   const auto key_misses = static_cast<unsigned>(std::popcount(key_missed));
   w.signature_emc.account(sig_lookups, sig_lookups - sig_misses);
   w.key_emc.account(key_lookups, key_lookups - key_misses);
-  const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live));
+  const unsigned repeats = static_cast<unsigned>(std::popcount(s.repeat & s.live)) + s.carried;
   const unsigned packets = static_cast<unsigned>(std::popcount(s.live));
   FlowWorker::add(w.stats.packets, packets);
   FlowWorker::add(w.stats.emc_hits, sig_lookups - sig_misses + key_lookups - key_misses + repeats);
@@ -197,8 +202,9 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // parse its FlowKey), hash it and prefetch its first cache slot, look
 // every packet up (a packet whose signature equals its predecessor's, and
 // the packets after it that match its CommonFrameImage, take its path
-// without a lookup), resolve the misses together, then act, in arrival
-// order. The memory loads of different packets overlap; process_burst
+// without a lookup, and so do a stage's first packets that match the run
+// the worker's previous stage ended with: FlowWorker::open_run), resolve
+// the misses together, then act, in arrival order. The memory loads of different packets overlap; process_burst
 // prefetches the packet data.
 // Returns the packets' bytes (pkt_len summed), for the input port's counters.
 template <class Sink>
@@ -229,7 +235,25 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     // frame's signature is (its IP protocol byte is not 0).
     HeaderSignature prev{};
     uint32_t prev_hash = 0;
-    for (unsigned i = 0; i < count;) {
+    // The stage's packets from 0 that continue the worker's open run.
+    unsigned i = 0;
+    s.carried = false;
+    if (w.open_run.continues_at(v.generation, in_port)) {
+      const CommonFrameImage& image = w.open_run.image;
+      while (i < count && image.matches(batch[i])) ++i;
+      if (i > 0) {
+        s.carried = true;
+        s.sole[0] = w.open_run.sole;
+        s.bytes_before[0] = 0;
+        bytes_so_far = uint64_t{i} * image.pkt_len();
+        repeat = static_cast<uint32_t>((uint64_t{1} << i) - 2);
+      }
+    }
+    const bool open_run_goes_on = i == count;  // the open run covers the stage
+    // The run the stage ends with, if any: its first packet and image.
+    int tail_first = -1;
+    CommonFrameImage tail_image;
+    while (i < count) {
       prefetch_data(i + kPrefetchAhead);
       rte_mbuf* const m = batch[i];
       s.bytes_before[i] = bytes_so_far;
@@ -259,6 +283,10 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       while (end < count && image.matches(batch[end])) ++end;
       bytes_so_far += uint64_t{end - i - 1} * image.pkt_len();  // all of the image's length
       repeat |= static_cast<uint32_t>((uint64_t{1} << end) - (uint64_t{1} << i));
+      if (end == count) {
+        tail_first = static_cast<int>(i - 1);
+        tail_image = image;
+      }
       i = end;
     }
     s.bytes_before[count] = bytes_so_far;
@@ -273,6 +301,14 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       }
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
+    if (!open_run_goes_on) {
+      if (tail_first >= 0 && BurstStage::has(s.live, static_cast<unsigned>(tail_first)) &&
+          s.sole[tail_first].rule != nullptr) {
+        w.open_run = {tail_image, s.sole[tail_first], v.generation, in_port};
+      } else {
+        w.open_run.generation = 0;
+      }
+    }
     // Act, in arrival order, a run at a time: a run is a packet that was
     // looked up and the repeats after it, which share its path. Runs of
     // one-rule paths that just output are counted per run of the same rule

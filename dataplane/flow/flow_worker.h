@@ -21,7 +21,9 @@
 
 namespace sluice {
 
-struct RuleCounter {
+// 32 bytes, so that a counter never straddles two cache lines (the data
+// path prefetches one line per rule it is about to count).
+struct alignas(32) RuleCounter {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> last_hit{0};  // TSC of the last packet, 0 = never
@@ -32,6 +34,23 @@ struct FlowWorkerStats {
   std::atomic<uint64_t> emc_hits{0};
   std::atomic<uint64_t> emc_misses{0};
   std::atomic<uint64_t> copy_failures{0};  // a copy for a multi-output could not be made
+};
+
+// The run of identical common frames (see CommonFrameImage) that the
+// worker's last stage ended with, when that run took a one-rule path: the
+// next stage's first packets that match its image take the same path
+// without a lookup. Valid only at the pipeline generation it was resolved
+// at, as an ExactMatchCache entry is, so its rule is alive whenever it is
+// used; 0 closes it.
+struct OpenRun {
+  CommonFrameImage image;
+  SoleRule sole;
+  uint64_t generation = 0;
+  uint16_t in_port = 0;
+
+  bool continues_at(uint64_t now_generation, uint16_t port) const {
+    return generation == now_generation && in_port == port;
+  }
 };
 
 class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
@@ -53,8 +72,7 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
   void count(uint32_t rule_id, uint32_t bytes, uint64_t now) { count(rule_id, 1, bytes, now); }
   void count(uint32_t rule_id, uint32_t packets, uint64_t bytes, uint64_t now) {
     RuleCounter& c = counters_[rule_id];
-    c.packets.store(c.packets.load(std::memory_order_relaxed) + packets,
-                    std::memory_order_relaxed);
+    c.packets.store(c.packets.load(std::memory_order_relaxed) + packets, std::memory_order_relaxed);
     c.bytes.store(c.bytes.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
     c.last_hit.store(now, std::memory_order_relaxed);
   }
@@ -83,6 +101,7 @@ class alignas(RTE_CACHE_LINE_SIZE) FlowWorker {
   uint32_t max_rules() const { return max_rules_; }
 
   FlowWorkerStats stats;
+  OpenRun open_run;
 
  private:
   struct MeterState {

@@ -36,7 +36,7 @@
 namespace sluice {
 
 struct PipelineConfig {
-  uint32_t max_rules = 1u << 18;  // rule ids (counter slots); per worker 24 B each
+  uint32_t max_rules = 1u << 18;  // rule ids (counter slots); per worker 32 B each
   // Exact-match cache entries per worker (rounded down to a power of two):
   // for common frames 64 B each, enough to hold 100k flows; for the others
   // 128 B each.

@@ -568,6 +568,52 @@ TEST_F(Actions, OnePortStagesCountEveryRule) {
   }
 }
 
+// A burst that ends in a run of identical frames leaves it open: the next
+// burst's first frames that are identical take its path unlooked-up. Only
+// from the same input port and at the same generation: another port's
+// frames, and any frame after a commit, go through the tables.
+TEST_F(Actions, RunsContinueIntoTheNextBurstOnlyFromTheSamePortAndGeneration) {
+  add("cookie=1,priority=10,in_port=1,udp,tp_dst=1,actions=output:2");
+  add("cookie=2,priority=10,in_port=1,udp,tp_dst=2,actions=output:3");
+  add("cookie=3,priority=10,in_port=3,udp,tp_dst=2,actions=output:4");
+  auto udp_to = [](uint16_t dport) {
+    PacketSpec spec;
+    spec.proto = 17;
+    spec.dport = dport;
+    spec.payload = 18;
+    return test::build_packet(spec);
+  };
+  const Bytes f = udp_to(1), g = udp_to(2);
+  // Each frame's output port, in order.
+  auto send = [&](uint16_t in_port, std::vector<const Bytes*> frames) {
+    std::vector<rte_mbuf*> burst;
+    for (const Bytes* b : frames) burst.push_back(test::make_mbuf(*b));
+    sink.events.clear();
+    process_burst(*worker, *pipeline->current(), burst.data(), static_cast<uint16_t>(burst.size()),
+                  in_port, 1000, sink);
+    std::vector<uint32_t> ports;
+    for (const Event& e : sink.events) ports.push_back(e.kind == "output" ? e.arg : 0);
+    return ports;
+  };
+  using Ports = std::vector<uint32_t>;
+  EXPECT_EQ(send(1, {&f, &f, &f, &f}), (Ports{2, 2, 2, 2}));
+  EXPECT_EQ(send(1, {&f, &f, &g, &g, &g}), (Ports{2, 2, 3, 3, 3}));
+  EXPECT_EQ(send(3, {&g, &g, &g}), (Ports{4, 4, 4})) << "the open run is port 1's";
+  EXPECT_EQ(send(3, {&g, &g}), (Ports{4, 4}));
+  add("cookie=4,priority=20,in_port=3,udp,actions=output:5");
+  EXPECT_EQ(send(3, {&g, &g, &g}), (Ports{5, 5, 5})) << "the open run is stale";
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> want = {{1, {6, 6 * f.size()}},
+                                                            {2, {3, 3 * g.size()}},
+                                                            {3, {5, 5 * g.size()}},
+                                                            {4, {3, 3 * g.size()}}};
+  for (const FlowStats& s : pipeline->dump()) {
+    EXPECT_EQ(s.packets, want[s.rule.cookie].first) << "cookie " << s.rule.cookie;
+    EXPECT_EQ(s.bytes, want[s.rule.cookie].second) << "cookie " << s.rule.cookie;
+  }
+  EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_misses), 4u);
+  EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_hits), 17u - 4u);
+}
+
 }  // namespace
 }  // namespace sluice
 
