@@ -14,9 +14,10 @@
 //
 // and may have
 //
-//   void output_run(uint16_t port_no, rte_mbuf* const* pkts, uint16_t n,
+//   void output_run(uint16_t port_no, rte_mbuf** pkts, uint16_t n,
 //                   uint64_t bytes);              // output() of each, in order;
-//                                                 // bytes: their pkt_len summed
+//                                                 // bytes: their pkt_len summed;
+//                                                 // may rewrite pkts[0, n)
 //
 // Every method that receives an mbuf takes ownership of it: it must send,
 // queue, hand on or free it. Every packet given to the pipeline ends in
@@ -46,9 +47,9 @@
 
 #include <cstdint>
 
-#include "dataplane/stats/drop_reason.h"
 #include "dataplane/flow/flow_worker.h"
 #include "dataplane/flow/packet_edit.h"
+#include "dataplane/stats/drop_reason.h"
 
 namespace sluice {
 

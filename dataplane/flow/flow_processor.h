@@ -155,9 +155,12 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
   const uint32_t sig_missed = look_up(
       w.signature_emc, sig_looks, [&](unsigned i) -> const HeaderSignature& { return s.sigs[i]; },
       s, w, v.generation, outputs);
-  const uint32_t key_missed = look_up(
-      w.key_emc, key_looks, [&](unsigned i) { return ArrivalKey(s.keys[i]); }, s, w, v.generation,
-      outputs);
+  uint32_t key_missed = 0;  // no call when there is nothing to look up (common frames only)
+  if (key_looks != 0) {
+    key_missed = look_up(
+        w.key_emc, key_looks, [&](unsigned i) { return ArrivalKey(s.keys[i]); }, s, w, v.generation,
+        outputs);
+  }
   for (uint32_t m = sig_missed; m != 0; m &= m - 1) {
     const auto i = static_cast<unsigned>(std::countr_zero(m));
     if (key_packet(s, i, batch[i], in_port, sink)) note_miss(i);
@@ -204,19 +207,19 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // the packets after it that match its CommonFrameImage, take its path
 // without a lookup, and so do a stage's first packets that match the run
 // the worker's previous stage ended with: FlowWorker::open_run), resolve
-// the misses together, then act, in arrival order. The memory loads of different packets overlap; process_burst
-// prefetches the packet data.
-// Returns the packets' bytes (pkt_len summed), for the input port's counters.
+// the misses together, then act, in arrival order. The memory loads of different packets overlap;
+// process_burst prefetches the packet data. Returns the packets' bytes (pkt_len summed), for the
+// input port's counters. `pkts` may be rewritten (Sink::output_run may).
 template <class Sink>
-inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf* const* pkts,
-                              uint16_t n, uint16_t in_port, uint64_t now, Sink& sink) {
+inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf** pkts, uint16_t n,
+                              uint16_t in_port, uint64_t now, Sink& sink) {
   using detail::BurstStage;
   constexpr unsigned kPrefetchAhead = 4;
   BurstStage s;
   uint64_t total_bytes = 0;
   for (uint16_t base = 0; base < n; base += BurstStage::kMax) {
     const unsigned count = std::min<unsigned>(BurstStage::kMax, n - base);
-    rte_mbuf* const* batch = pkts + base;
+    rte_mbuf** batch = pkts + base;
     const uint32_t whole = count == 32 ? ~0u : (1u << count) - 1;  // every packet of the stage
     s.live = whole;
     s.keyed = 0;
@@ -226,7 +229,6 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     auto prefetch_data = [&](unsigned i) {
       if (i < count) rte_prefetch0(rte_pktmbuf_mtod(batch[i], const void*));
     };
-    for (unsigned i = 0; i < kPrefetchAhead; ++i) prefetch_data(i);
     // In locals, not in `s`: the compiler cannot tell them from packet
     // fields the loop reads, and would store them on every packet.
     uint32_t uncommon = 0, repeat = 0;
@@ -250,6 +252,7 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       }
     }
     const bool open_run_goes_on = i == count;  // the open run covers the stage
+    for (unsigned k = 0; k < kPrefetchAhead; ++k) prefetch_data(i + k);
     // The run the stage ends with, if any: its first packet and image.
     int tail_first = -1;
     CommonFrameImage tail_image;

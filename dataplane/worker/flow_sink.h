@@ -37,8 +37,7 @@ class FlowSink {
       worker_.output(id, m);
     }
   }
-  void output_run(uint16_t port_number, rte_mbuf* const* pkts, uint16_t n,
-                  uint64_t bytes) noexcept {
+  void output_run(uint16_t port_number, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept {
     const uint16_t id = worker_.view_->id_of(port_number);
     if (id != PortView::kNone && id != in_port_id_) return worker_.output_run(id, pkts, n, bytes);
     for (uint16_t i = 0; i < n; ++i) output(port_number, pkts[i]);

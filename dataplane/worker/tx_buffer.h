@@ -24,23 +24,29 @@ struct TxBuffer {
   rte_mbuf* pkts[kBurst];
 };
 
-// Sends what `buffer` holds on (port_id, queue); counts into `counters`.
-inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spinlock_t* lock,
-                     PortCounters& counters) noexcept {
-  const uint16_t n = buffer.count;
-  if (n == 0) return;
-  // What the driver did not take is still ours: its bytes are subtracted.
-  uint64_t bytes = buffer.bytes;
+// Sends `n` packets (`bytes`: their pkt_len summed) on (port_id, queue);
+// counts into `counters`. The array is the driver's to rewrite (TX
+// callbacks may).
+inline void tx_send(rte_mbuf** pkts, uint16_t n, uint64_t bytes, uint16_t port_id, uint16_t queue,
+                    rte_spinlock_t* lock, PortCounters& counters) noexcept {
   if (lock) rte_spinlock_lock(lock);
-  const uint16_t sent = rte_eth_tx_burst(port_id, queue, buffer.pkts, n);
+  const uint16_t sent = rte_eth_tx_burst(port_id, queue, pkts, n);
   if (lock) rte_spinlock_unlock(lock);
+  // What the driver did not take is still ours: its bytes are subtracted.
   if (sent < n) {
-    for (uint16_t i = sent; i < n; ++i) bytes -= buffer.pkts[i]->pkt_len;
-    rte_pktmbuf_free_bulk(buffer.pkts + sent, n - sent);
+    for (uint16_t i = sent; i < n; ++i) bytes -= pkts[i]->pkt_len;
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
     counters.drop(DropReason::tx_full, n - sent);
   }
   counters.tx_packets.add(sent);
   counters.tx_bytes.add(bytes);
+}
+
+// Sends what `buffer` holds on (port_id, queue) and empties it.
+inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spinlock_t* lock,
+                     PortCounters& counters) noexcept {
+  if (buffer.count == 0) return;
+  tx_send(buffer.pkts, buffer.count, buffer.bytes, port_id, queue, lock, counters);
   buffer.count = 0;
   buffer.bytes = 0;
 }

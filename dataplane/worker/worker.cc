@@ -60,13 +60,13 @@ void Worker::send_injected() noexcept {
   for (unsigned i = 0; i < n; ++i) output(pkts[i]->port, pkts[i]);
 }
 
-void Worker::output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n,
-                        uint64_t bytes) noexcept {
+void Worker::output_run(uint16_t port_id, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept {
   if (!view_->has(port_id)) {
     for (uint16_t i = 0; i < n; ++i) drop(port_id, pkts[i], DropReason::port_down);
     return;
   }
   TxBuffer& buffer = tx_[port_id];
+  if (buffer.count == 0 && n == kBurst) return tx_send_port(*view_, port_id, pkts, n, bytes);
   if (buffer.count == 0 && n > 0) dirty_[dirty_count_++] = port_id;
   if (buffer.count + n <= kBurst) {
     std::copy_n(pkts, n, buffer.pkts + buffer.count);
@@ -100,11 +100,20 @@ void Worker::drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept {
   rte_pktmbuf_free(m);
 }
 
-void Worker::tx_flush_port(const PortView& view, uint16_t port_id) noexcept {
+void Worker::tx_send_port(const PortView& view, uint16_t port_id, rte_mbuf** pkts, uint16_t n,
+                          uint64_t bytes) noexcept {
   const uint16_t queue = static_cast<uint16_t>(index_ % view.tx_queues[port_id]);
   rte_spinlock_t* lock =
       view.tx_queues[port_id] < context_.workers ? &context_.tx_locks[port_id][queue] : nullptr;
-  tx_flush(tx_[port_id], port_id, queue, lock, ports_[port_id]);
+  tx_send(pkts, n, bytes, port_id, queue, lock, ports_[port_id]);
+}
+
+void Worker::tx_flush_port(const PortView& view, uint16_t port_id) noexcept {
+  TxBuffer& buffer = tx_[port_id];
+  if (buffer.count == 0) return;
+  tx_send_port(view, port_id, buffer.pkts, buffer.count, buffer.bytes);
+  buffer.count = 0;
+  buffer.bytes = 0;
 }
 
 void Worker::flush(const PortView& view) noexcept {

@@ -61,8 +61,10 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
 
   // Output stage used by l2_forward and the pipeline (ports by DPDK id).
   void output(uint16_t port_id, rte_mbuf* m) noexcept { output_run(port_id, &m, 1, m->pkt_len); }
-  // output() of each of `n` packets, in order; `bytes` is their pkt_len summed.
-  void output_run(uint16_t port_id, rte_mbuf* const* pkts, uint16_t n, uint64_t bytes) noexcept;
+  // output() of each of `n` packets, in order; `bytes` is their pkt_len
+  // summed. A whole burst for a port with nothing buffered goes straight to
+  // the driver, which may rewrite `pkts`.
+  void output_run(uint16_t port_id, rte_mbuf** pkts, uint16_t n, uint64_t bytes) noexcept;
   void flood(uint16_t in_port_id, rte_mbuf* m) noexcept;
   void drop(uint16_t port_id, rte_mbuf* m, DropReason reason) noexcept;
 
@@ -71,6 +73,8 @@ class alignas(RTE_CACHE_LINE_SIZE) Worker {
   void poll(const PortView& view, const PipelineVersion& flows, uint64_t tsc,
             uint32_t now_s) noexcept;
   void send_injected() noexcept;
+  void tx_send_port(const PortView& view, uint16_t port_id, rte_mbuf** pkts, uint16_t n,
+                    uint64_t bytes) noexcept;
   void tx_flush_port(const PortView& view, uint16_t port_id) noexcept;
   void flush(const PortView& view) noexcept;
 

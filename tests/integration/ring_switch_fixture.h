@@ -93,6 +93,26 @@ class RingSwitchTest : public ::testing::Test {
     ASSERT_EQ(rc, 0);
   }
 
+  // Enqueues all of `frames` at once (at most 32: the worker may take them
+  // in one burst), waiting for room as send() does.
+  void send_burst(unsigned port, const std::vector<std::vector<uint8_t>>& frames) {
+    ASSERT_LE(frames.size(), 32u);
+    rte_mbuf* pkts[32];
+    for (size_t i = 0; i < frames.size(); ++i) {
+      pkts[i] = to_mbuf(pool_, frames[i]);
+      ASSERT_NE(pkts[i], nullptr);
+    }
+    const auto n = static_cast<unsigned>(frames.size());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    unsigned queued = 0;
+    while ((queued = rte_ring_enqueue_bulk(ports_[port].rx, reinterpret_cast<void**>(pkts), n,
+                                           nullptr)) == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    ASSERT_EQ(queued, n);
+  }
+
   // Waits until the switch has received `count` packets in all, then lets
   // the TX buffers drain.
   void settle(uint64_t count) {
