@@ -207,9 +207,10 @@ inline void resolve_stage(BurstStage& s, FlowWorker& w, const PipelineVersion& v
 // the packets after it that match its CommonFrameImage, take its path
 // without a lookup, and so do a stage's first packets that match the run
 // the worker's previous stage ended with: FlowWorker::open_run), resolve
-// the misses together, then act, in arrival order. The memory loads of different packets overlap;
-// process_burst prefetches the packet data. Returns the packets' bytes (pkt_len summed), for the
-// input port's counters. `pkts` may be rewritten (Sink::output_run may).
+// the misses together, then act, in arrival order. The memory loads of
+// different packets overlap; process_burst prefetches the packet data.
+// Returns the packets' bytes (pkt_len summed), for the input port's
+// counters. `pkts` may be rewritten (Sink::output_run may).
 template <class Sink>
 inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf** pkts, uint16_t n,
                               uint16_t in_port, uint64_t now, Sink& sink) {

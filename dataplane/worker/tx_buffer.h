@@ -1,6 +1,7 @@
 // Per-worker, per-port TX buffering: packets collect until a burst is full
-// or the poll loop ends, then go out in one rte_eth_tx_burst. Whatever the
-// queue does not take is freed at once and counted as tx_full.
+// or the poll loop ends, then go out in one rte_eth_tx_burst (a whole burst
+// for a port with nothing buffered skips the buffer: Worker::output_run).
+// Whatever the queue does not take is freed at once and counted as tx_full.
 //
 // Owned by one worker; TX queues shared by several workers (a device with
 // fewer queues than workers) are serialised by the caller-supplied lock.
@@ -40,15 +41,6 @@ inline void tx_send(rte_mbuf** pkts, uint16_t n, uint64_t bytes, uint16_t port_i
   }
   counters.tx_packets.add(sent);
   counters.tx_bytes.add(bytes);
-}
-
-// Sends what `buffer` holds on (port_id, queue) and empties it.
-inline void tx_flush(TxBuffer& buffer, uint16_t port_id, uint16_t queue, rte_spinlock_t* lock,
-                     PortCounters& counters) noexcept {
-  if (buffer.count == 0) return;
-  tx_send(buffer.pkts, buffer.count, buffer.bytes, port_id, queue, lock, counters);
-  buffer.count = 0;
-  buffer.bytes = 0;
 }
 
 }  // namespace sluice
