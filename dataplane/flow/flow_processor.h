@@ -61,6 +61,10 @@ struct BurstStage {
 
   BurstStage() {}
   static bool has(uint32_t mask, unsigned i) { return (mask >> i) & 1; }
+  // The packets [from, to), to <= 32.
+  static uint32_t packets(unsigned from, unsigned to) {
+    return static_cast<uint32_t>((uint64_t{1} << to) - (uint64_t{1} << from));
+  }
   // One past the last of the repeats that directly follow packet `first`.
   static unsigned run_end(uint32_t repeat, unsigned first) {
     const auto after = static_cast<uint32_t>(uint64_t{repeat} >> (first + 1));
@@ -243,20 +247,18 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     s.carried = false;
     if (w.open_run.continues_at(v.generation, in_port)) {
       const CommonFrameImage& image = w.open_run.image;
-      while (i < count && image.matches(batch[i])) ++i;
+      i = image.first_mismatch(batch, 0, count);
       if (i > 0) {
         s.carried = true;
         s.sole[0] = w.open_run.sole;
         s.bytes_before[0] = 0;
         bytes_so_far = uint64_t{i} * image.pkt_len();
-        repeat = static_cast<uint32_t>((uint64_t{1} << i) - 2);
+        repeat = BurstStage::packets(1, i);
       }
     }
     const bool open_run_goes_on = i == count;  // the open run covers the stage
     for (unsigned k = 0; k < kPrefetchAhead; ++k) prefetch_data(i + k);
-    // The run the stage ends with, if any: its first packet and image.
-    int tail_first = -1;
-    CommonFrameImage tail_image;
+    int tail_first = -1;  // the first packet of the run the stage ends with, if any
     while (i < count) {
       prefetch_data(i + kPrefetchAhead);
       rte_mbuf* const m = batch[i];
@@ -283,14 +285,10 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       // match its image, which is cheaper than reading a signature. Only a
       // run's first and end packets need bytes_before.
       const CommonFrameImage image(m);
-      unsigned end = i + 1;
-      while (end < count && image.matches(batch[end])) ++end;
+      const unsigned end = image.first_mismatch(batch, i + 1, count);
       bytes_so_far += uint64_t{end - i - 1} * image.pkt_len();  // all of the image's length
-      repeat |= static_cast<uint32_t>((uint64_t{1} << end) - (uint64_t{1} << i));
-      if (end == count) {
-        tail_first = static_cast<int>(i - 1);
-        tail_image = image;
-      }
+      repeat |= BurstStage::packets(i, end);
+      if (end == count) tail_first = static_cast<int>(i - 1);
       i = end;
     }
     s.bytes_before[count] = bytes_so_far;
@@ -308,7 +306,9 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     if (!open_run_goes_on) {
       if (tail_first >= 0 && BurstStage::has(s.live, static_cast<unsigned>(tail_first)) &&
           s.sole[tail_first].rule != nullptr) {
-        w.open_run = {tail_image, s.sole[tail_first], v.generation, in_port};
+        // Its image is its repeats': the first one's.
+        w.open_run = {CommonFrameImage(batch[tail_first + 1]), s.sole[tail_first], v.generation,
+                      in_port};
       } else {
         w.open_run.generation = 0;
       }

@@ -142,6 +142,12 @@ class CommonFrameImage {
   // The pkt_len of every frame that matches().
   uint32_t pkt_len() const { return static_cast<uint32_t>(lengths_ >> 16); }
 
+  // The first of batch[from, count) that does not match (count if all do).
+  unsigned first_mismatch(rte_mbuf* const* batch, unsigned from, unsigned count) const {
+    while (from < count && matches(batch[from])) ++from;
+    return from;
+  }
+
   bool matches(const rte_mbuf* m) const {
     if (lengths_of(m) != lengths_) return false;
     const auto* p = rte_pktmbuf_mtod(m, const __m128i*);

@@ -62,8 +62,9 @@ TEST_F(FlowSwitchTest, WholeBurstsLeaveInOrderWithTheirCounts) {
   for (const auto* burst : {&same, &mixed, &same}) {
     send_burst(0, *burst);
     for (const auto& f : *burst) {
-      (test::get16(f, 36) == 53 ? want_3 : want_2).push_back(f);
-      if (test::get16(f, 36) == 53) bytes_3 += f.size();
+      const bool port_53 = test::get16(f, 36) == 53;
+      (port_53 ? want_3 : want_2).push_back(f);
+      if (port_53) bytes_3 += f.size();
     }
   }
   settle(96);
