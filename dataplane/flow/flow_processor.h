@@ -258,7 +258,11 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     }
     const bool open_run_goes_on = i == count;  // the open run covers the stage
     for (unsigned k = 0; k < kPrefetchAhead; ++k) prefetch_data(i + k);
-    int tail_first = -1;  // the first packet of the run the stage ends with, if any
+    // The run the stage ends with, if any: its first packet, the one looked
+    // up. A run is one signature, which frames of different lengths share,
+    // so it may be several images' repeats.
+    int tail_first = -1;
+    unsigned head = 0;  // the packet the latest repeats repeat
     while (i < count) {
       prefetch_data(i + kPrefetchAhead);
       rte_mbuf* const m = batch[i];
@@ -278,17 +282,19 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
         w.signature_emc.prefetch(w.signature_emc.first_slot(hash));
         prev = sig;
         prev_hash = hash;
+        head = i;
         ++i;
         continue;
       }
-      // Packet i repeats packet i - 1, and so do the packets after it that
-      // match its image, which is cheaper than reading a signature. Only a
-      // run's first and end packets need bytes_before.
+      // Packet i has packet i - 1's signature: it repeats `head`, and so do
+      // the packets after it that match its image, which is cheaper than
+      // reading a signature. Only a run's first and end packets need
+      // bytes_before.
       const CommonFrameImage image(m);
       const unsigned end = image.first_mismatch(batch, i + 1, count);
       bytes_so_far += uint64_t{end - i - 1} * image.pkt_len();  // all of the image's length
       repeat |= BurstStage::packets(i, end);
-      if (end == count) tail_first = static_cast<int>(i - 1);
+      if (end == count) tail_first = static_cast<int>(head);
       i = end;
     }
     s.bytes_before[count] = bytes_so_far;
@@ -306,8 +312,8 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     if (!open_run_goes_on) {
       if (tail_first >= 0 && BurstStage::has(s.live, static_cast<unsigned>(tail_first)) &&
           s.sole[tail_first].rule != nullptr) {
-        // Its image is its repeats': the first one's.
-        w.open_run = {CommonFrameImage(batch[tail_first + 1]), s.sole[tail_first], v.generation,
+        // Its image is its last frame's, a repeat.
+        w.open_run = {CommonFrameImage(batch[count - 1]), s.sole[tail_first], v.generation,
                       in_port};
       } else {
         w.open_run.generation = 0;

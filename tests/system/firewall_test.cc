@@ -106,9 +106,10 @@ TEST_F(FirewallSystemTest, InsideOpensAllowedPortsOutsideOpensNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   // A -> B allowed: a TCP transfer completes (B's replies come back).
-  const std::string out = shell_output(lab_.exec("a") + "iperf3 -c 10.197.0.2 -p 5201 -t 1 -J");
+  const std::string out =
+      shell_output(lab_.exec("a") + "timeout 20 iperf3 -c 10.197.0.2 -p 5201 -t 1 -J");
   const json result = json::parse(out, nullptr, false);
-  ASSERT_FALSE(result.is_discarded()) << out;
+  ASSERT_FALSE(result.is_discarded()) << out << "\n" << sluiced_->log();
   ASSERT_FALSE(result.contains("error")) << result["error"] << "\n" << sluiced_->log();
   EXPECT_GT(result["end"]["sum_received"]["bytes"].get<double>(), 1e5);
 

@@ -49,11 +49,11 @@ class RouterSystemTest : public ::testing::Test {
          "addresses": ["10.2.0.1/24", "2001:db8:2::1/64"]}],
       "routes": [{"prefix": "10.3.0.0/24", "via": "10.2.0.2"}]})";
     std::ofstream(files_.flows) << "table=0,priority=100,actions=nf:r1\n";
-    sluiced_ = test::start_sluiced(files_,
-                                   {"--port", "veth:" + lab_.outside("a"), "--port",
-                                    "veth:" + lab_.outside("b"), "--nf", "r1=router:" + files_.config,
-                                    "--flows", files_.flows},
-                                   url_, 1024);
+    sluiced_ = test::start_sluiced(
+        files_,
+        {"--port", "veth:" + lab_.outside("a"), "--port", "veth:" + lab_.outside("b"), "--nf",
+         "r1=router:" + files_.config, "--flows", files_.flows},
+        url_, 1024);
     ASSERT_FALSE(url_.empty()) << sluiced_->log();
     ASSERT_NE(sluiced_->log().find("NF r1 (router) is nf:1"), std::string::npos) << sluiced_->log();
   }
@@ -102,9 +102,10 @@ TEST_F(RouterSystemTest, HostsInTwoSubnetsTalkThroughTheRouter) {
   // TCP through the router.
   ASSERT_EQ(shell(lab_.exec("b") + "iperf3 -s -D -p 5201"), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const std::string out = shell_output(lab_.exec("a") + "iperf3 -c 10.2.0.2 -p 5201 -t 1 -J");
+  const std::string out =
+      shell_output(lab_.exec("a") + "timeout 20 iperf3 -c 10.2.0.2 -p 5201 -t 1 -J");
   const json result = json::parse(out, nullptr, false);
-  ASSERT_FALSE(result.is_discarded()) << out;
+  ASSERT_FALSE(result.is_discarded()) << out << "\n" << sluiced_->log();
   ASSERT_FALSE(result.contains("error")) << result["error"] << "\n" << stats();
   EXPECT_GT(result["end"]["sum_received"]["bytes"].get<double>(), 1e5);
 
@@ -112,14 +113,15 @@ TEST_F(RouterSystemTest, HostsInTwoSubnetsTalkThroughTheRouter) {
   EXPECT_EQ(s["contract_errors"], 0) << s;
   EXPECT_GE(s["nf"]["icmp_errors_sent"].get<int>(), 2) << s;
   EXPECT_GE(s["nf"]["neighbour_replies_sent"].get<int>(), 2) << s;  // a and b asked for the router
-  EXPECT_GE(s["nf"]["learned"].get<int>(), 4) << s;                  // both hosts, both families
+  EXPECT_GE(s["nf"]["learned"].get<int>(), 4) << s;                 // both hosts, both families
   const json n = json::parse(shell_output("curl -sf " + url_ + "/v1/nfs/r1/neighbours"));
   EXPECT_GE(n["neighbours"].size(), 4u) << n;
 }
 
 TEST_F(RouterSystemTest, DeletedRouteStopsTrafficReaddedRestoresIt) {
   EXPECT_TRUE(ping("a", "10.3.0.1")) << stats();
-  ASSERT_EQ(shell("curl -sf -X DELETE '" + url_ + "/v1/nfs/r1/routes?prefix=10.3.0.0/24' >/dev/null"), 0);
+  ASSERT_EQ(
+      shell("curl -sf -X DELETE '" + url_ + "/v1/nfs/r1/routes?prefix=10.3.0.0/24' >/dev/null"), 0);
   const std::string unreachable = shell_output(lab_.exec("a") + "ping -c 1 -W 2 10.3.0.1 2>&1");
   EXPECT_NE(unreachable.find("Destination Net Unreachable"), std::string::npos) << unreachable;
   ASSERT_EQ(shell("curl -sf -X POST " + url_ +

@@ -90,9 +90,9 @@ TEST_P(VethSwitchTest, ArpLearningShowsInCounters) {
 TEST_P(VethSwitchTest, TcpTransferCompletes) {
   ASSERT_EQ(shell(lab_.exec("h2") + "iperf3 -s -1 -D"), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  std::string out = shell_output(lab_.exec("h1") + "iperf3 -c 10.199.0.2 -t 2 -J");
+  std::string out = shell_output(lab_.exec("h1") + "timeout 20 iperf3 -c 10.199.0.2 -t 2 -J");
   nlohmann::json result = nlohmann::json::parse(out, nullptr, false);
-  ASSERT_FALSE(result.is_discarded()) << out;
+  ASSERT_FALSE(result.is_discarded()) << out << "\n" << switch_->log();
   ASSERT_FALSE(result.contains("error")) << result["error"] << "\n" << switch_->log();
   const double received = result["end"]["sum_received"]["bytes"].get<double>();
   EXPECT_GT(received, 1e6) << out;
@@ -137,7 +137,8 @@ TEST(SluicedFlows, FlowFileDropsIcmpButLetsTcpThrough) {
   EXPECT_NE(shell(lab.exec("h1") + "ping -c 2 -i 0.2 -W 1 10.198.0.2 >/dev/null"), 0);
   ASSERT_EQ(shell(lab.exec("h2") + "iperf3 -s -1 -D"), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(shell(lab.exec("h1") + "iperf3 -c 10.198.0.2 -t 1 >/dev/null"), 0) << sluiced.log();
+  EXPECT_EQ(shell(lab.exec("h1") + "timeout 20 iperf3 -c 10.198.0.2 -t 1 >/dev/null"), 0)
+      << sluiced.log();
   EXPECT_EQ(sluiced.stop(), 0);
   const std::string out = sluiced.log();
   EXPECT_NE(out.find("2 rules from " + flows), std::string::npos) << out;

@@ -614,6 +614,46 @@ TEST_F(Actions, RunsContinueIntoTheNextBurstOnlyFromTheSamePortAndGeneration) {
   EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_hits), 17u - 4u);
 }
 
+// A run is one signature, not one frame image: frames of a flow whose
+// lengths differ repeat their run's first packet. The run a burst ends with
+// is that packet's, whichever frame of it the burst ends on, so the next
+// burst's frames continue it on its rule (not on whatever path the stage's
+// storage held before: the first two bursts leave port 3's rule in the
+// second packet's place).
+TEST_F(Actions, ARunOfFramesOfDifferentLengthsContinuesOnItsFirstPacketsRule) {
+  add("cookie=1,priority=10,in_port=1,udp,tp_dst=1,actions=output:2");
+  add("cookie=2,priority=10,in_port=1,udp,tp_dst=2,actions=output:3");
+  auto udp_to = [](uint16_t dport, uint16_t payload) {
+    PacketSpec spec;
+    spec.proto = 17;
+    spec.dport = dport;
+    spec.payload = payload;
+    return test::build_packet(spec);
+  };
+  const Bytes f = udp_to(1, 18), f_long = udp_to(1, 50), g = udp_to(2, 18);
+  auto send = [&](std::vector<const Bytes*> frames) {
+    std::vector<rte_mbuf*> burst;
+    for (const Bytes* b : frames) burst.push_back(test::make_mbuf(*b));
+    sink.events.clear();
+    process_burst(*worker, *pipeline->current(), burst.data(), static_cast<uint16_t>(burst.size()),
+                  1, 1000, sink);
+    std::vector<uint32_t> ports;
+    for (const Event& e : sink.events) ports.push_back(e.kind == "output" ? e.arg : 0);
+    return ports;
+  };
+  using Ports = std::vector<uint32_t>;
+  EXPECT_EQ(send({&f, &g}), (Ports{2, 3}));
+  EXPECT_EQ(send({&f, &g}), (Ports{2, 3}));
+  EXPECT_EQ(send({&f, &f, &f_long, &f_long}), (Ports{2, 2, 2, 2}));
+  EXPECT_EQ(send({&f_long, &f_long, &f}), (Ports{2, 2, 2}));
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> want = {
+      {1, {9, 5 * f.size() + 4 * f_long.size()}}, {2, {2, 2 * g.size()}}};
+  for (const FlowStats& s : pipeline->dump()) {
+    EXPECT_EQ(s.packets, want[s.rule.cookie].first) << "cookie " << s.rule.cookie;
+    EXPECT_EQ(s.bytes, want[s.rule.cookie].second) << "cookie " << s.rule.cookie;
+  }
+}
+
 }  // namespace
 }  // namespace sluice
 
