@@ -15,10 +15,9 @@ class EalEnvironment : public ::testing::Environment {
  public:
   explicit EalEnvironment(std::string lcores) : lcores_(std::move(lcores)) {}
   void SetUp() override {
-    eal_ = std::make_unique<Eal>(
-        std::vector<std::string>{"--no-huge", "-m", "512", "-l", lcores_,
-                                 "--log-level", "lib.eal:error"},
-        std::vector<std::string>{});
+    eal_ = std::make_unique<Eal>(std::vector<std::string>{"--no-huge", "-m", "512", "-l", lcores_,
+                                                          "--log-level", "lib.eal:error"},
+                                 std::vector<std::string>{});
   }
   void TearDown() override { eal_.reset(); }
 

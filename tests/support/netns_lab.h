@@ -1,7 +1,8 @@
 // Test support for system tests: hosts in network namespaces wired by veth
 // pairs, and child processes, all removed by their destructors (so also when
-// an assertion fails). Object names carry a per-process tag so parallel runs
-// and leftovers never collide with anything else.
+// an assertion fails) and on SIGTERM or SIGINT (a test runner's timeout,
+// which unwinds no stack). Object names carry a per-process tag so parallel
+// runs and leftovers never collide with anything else.
 #pragma once
 
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -45,16 +47,50 @@ inline std::string read_file(const std::string& path) {
   return text.str();
 }
 
+// The cleanups of the live Labs and Processes, run by SIGTERM and SIGINT
+// before the signal ends the test process. The handler is not
+// async-signal-safe (it runs shell commands); the process is ending anyway,
+// and a runner that waits in vain kills it.
+class TerminationCleanups {
+ public:
+  static void add(const void* owner, std::function<void()> cleanup) {
+    static const bool installed = [] {
+      struct sigaction action {};
+      action.sa_handler = on_signal;
+      sigaction(SIGTERM, &action, nullptr);
+      sigaction(SIGINT, &action, nullptr);
+      return true;
+    }();
+    (void)installed;
+    live().emplace_back(owner, std::move(cleanup));
+  }
+  static void remove(const void* owner) {
+    std::erase_if(live(), [owner](const auto& entry) { return entry.first == owner; });
+  }
+
+ private:
+  static std::vector<std::pair<const void*, std::function<void()>>>& live() {
+    static std::vector<std::pair<const void*, std::function<void()>>> cleanups;
+    return cleanups;
+  }
+  // Newest first, as destructors would run: a test's processes before the
+  // namespaces they run in.
+  static void on_signal(int sig) {
+    for (auto it = live().rbegin(); it != live().rend(); ++it) it->second();
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+};
+
 class Lab {
  public:
   // `tag` (<= 6 chars) is combined with the PID into every object name.
-  explicit Lab(const std::string& tag) : prefix_(tag + std::to_string(getpid() % 100000)) {}
+  explicit Lab(const std::string& tag) : prefix_(tag + std::to_string(getpid() % 100000)) {
+    TerminationCleanups::add(this, [this] { remove_hosts(); });
+  }
   ~Lab() {
-    for (const auto& host : hosts_) {
-      shell("ip netns pids " + ns(host) + " 2>/dev/null | xargs -r kill -9 2>/dev/null");
-      shell("ip netns del " + ns(host) + " 2>/dev/null");
-      shell("ip link del " + outside(host) + " 2>/dev/null");
-    }
+    TerminationCleanups::remove(this);
+    remove_hosts();
   }
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
@@ -84,6 +120,14 @@ class Lab {
   }
 
  private:
+  void remove_hosts() {
+    for (const auto& host : hosts_) {
+      shell("ip netns pids " + ns(host) + " 2>/dev/null | xargs -r kill -9 2>/dev/null");
+      shell("ip netns del " + ns(host) + " 2>/dev/null");
+      shell("ip link del " + outside(host) + " 2>/dev/null");
+    }
+  }
+
   std::string prefix_;
   std::vector<std::string> hosts_;
 };
@@ -106,8 +150,14 @@ class Process {
       execv(args[0], args.data());
       _exit(127);
     }
+    TerminationCleanups::add(this, [this] {
+      if (pid_ > 0) kill(pid_, SIGKILL);
+    });
   }
-  ~Process() { stop(); }
+  ~Process() {
+    TerminationCleanups::remove(this);
+    stop();
+  }
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 

@@ -1,7 +1,8 @@
 // Test support for system tests that start sluiced: where its binary is,
 // the files of one run (an NF config, a flow file, the log, the EAL runtime
 // directory), all removed on destruction, so also when an assertion fails,
-// and sluiced started as those tests run it.
+// and on SIGTERM (TerminationCleanups), and sluiced started as those tests
+// run it.
 #pragma once
 
 #include <unistd.h>
@@ -37,10 +38,12 @@ inline std::string agent_url(const std::string& log) {
 // `tag` doubles as the run's EAL --file-prefix.
 struct RunFiles {
   explicit RunFiles(const std::string& kind)
-      : tag("sluice-" + kind + "-" + std::to_string(getpid())) {}
+      : tag("sluice-" + kind + "-" + std::to_string(getpid())) {
+    TerminationCleanups::add(this, [this] { remove(); });
+  }
   ~RunFiles() {
-    for (const std::string& f : {config, flows, log}) std::remove(f.c_str());
-    std::filesystem::remove_all("/var/run/dpdk/" + tag);
+    TerminationCleanups::remove(this);
+    remove();
   }
   RunFiles(const RunFiles&) = delete;
   RunFiles& operator=(const RunFiles&) = delete;
@@ -49,6 +52,12 @@ struct RunFiles {
   const std::string config = "/tmp/" + tag + "-config.json";
   const std::string flows = "/tmp/" + tag + "-flows.txt";
   const std::string log = "/tmp/" + tag + ".log";
+
+ private:
+  void remove() {
+    for (const std::string& f : {config, flows, log}) std::remove(f.c_str());
+    std::filesystem::remove_all("/var/run/dpdk/" + tag);
+  }
 };
 
 // sluiced's argv: sluiced_path(), `args` (ports, --nf, --flows, --listen,
