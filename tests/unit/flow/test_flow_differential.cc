@@ -430,10 +430,23 @@ TEST_F(Differential, MultiTableWalkAgreesWithReference) {
   EXPECT_GT(two_step, checked / 10);
 }
 
+// A RecordingSink that also takes stretches bound for one port, as the
+// worker's sink does, and checks the bytes they come with.
+struct StretchSink : test::RecordingSink {
+  unsigned stretches = 0, wrong_bytes = 0;
+  void output_run(uint16_t port, rte_mbuf** pkts, uint16_t n, uint64_t bytes) {
+    ++stretches;
+    for (uint16_t i = 0; i < n; ++i) bytes -= pkts[i]->pkt_len;
+    wrong_bytes += bytes != 0;
+    for (uint16_t i = 0; i < n; ++i) output(port, pkts[i]);
+  }
+};
+
 // Bursts against single packets: the same traffic through two pipelines
 // with the same rules, one in bursts of 1 to 70 packets, one a packet at a
 // time (no runs, no open run). Each frame must meet the same fate (kind,
-// port, bytes) and each rule the same counters. The traffic is a few flows
+// port, bytes), each rule the same counters, and each stretch handed over
+// for one port must come with its packets' bytes. The traffic is a few flows
 // from two ports, each at several lengths (a run is one signature, so frames
 // of different lengths share runs), mostly in runs of one flow, with an
 // uncommon frame (VLAN-tagged) and a runt now and then, and the rules
@@ -455,10 +468,13 @@ TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
   auto pick = [&](unsigned n) { return static_cast<unsigned>(rng() % n); };
   const char* const actions[] = {"output:2", "output:3", "dec_ttl,output:4", "drop",
                                  "set_field:46->ip_dscp,output:5"};
+  // A rule for one flow from one port, or now and then for all of a port's.
   auto random_rule = [&](unsigned priority) {
+    const std::string match = pick(4) == 0 ? ",ip"
+                                           : std::string(pick(2) ? ",udp" : ",tcp") +
+                                                 ",tp_dst=" + std::to_string(1 + pick(3));
     return "priority=" + std::to_string(priority) + ",in_port=" + std::to_string(1 + pick(2)) +
-           (pick(2) ? ",udp" : ",tcp") + ",tp_dst=" + std::to_string(1 + pick(3)) +
-           ",actions=" + actions[pick(5)];
+           match + ",actions=" + actions[pick(5)];
   };
   for (unsigned r = 0; r < 12; ++r) add_both(random_rule(10));
   add_both("priority=1,actions=output:6");
@@ -477,11 +493,12 @@ TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
   PacketSpec tagged;
   tagged.vlan_tcis = {7};
   const test::Bytes uncommon = test::build_packet(tagged), runt(10, 0xab);
-  test::RecordingSink burst_sink, single_sink;
+  StretchSink burst_sink;  // output_run: the burst path's hand-over
+  test::RecordingSink single_sink;
   size_t frames = 0, bursts_over_a_stage = 0;
   unsigned flow = 0;
   for (int b = 0; b < 3000; ++b) {
-    if (pick(40) == 0) add_both(random_rule(10 + pick(10)));
+    if (pick(8) == 0) add_both(random_rule(11 + static_cast<unsigned>(b)));  // it takes over
     const auto in_port = static_cast<uint16_t>(1 + pick(2));
     const unsigned n = 1 + pick(70);
     std::vector<rte_mbuf*> burst, singles;
@@ -529,6 +546,8 @@ TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
   // Most frames met a rule that still lives (an add over a rule resets it).
   EXPECT_GT(counted, frames / 2);
   EXPECT_GT(bursts_over_a_stage, 500u);
+  EXPECT_EQ(burst_sink.wrong_bytes, 0u);
+  EXPECT_GT(burst_sink.stretches, 3000u);
   // The burst path took its shortcuts: most frames were not looked up.
   EXPECT_GT(pipeline->worker_stat(&FlowWorkerStats::emc_hits),
             5 * pipeline->worker_stat(&FlowWorkerStats::emc_misses));
