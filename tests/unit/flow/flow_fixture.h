@@ -8,20 +8,24 @@
 
 #include "common/rules/text.h"
 #include "dataplane/flow/pipeline.h"
-#include "tests/unit/flow/eal_env.h"
 #include "tests/support/packet_builder.h"
+#include "tests/unit/flow/eal_env.h"
 
 namespace sluice::test {
 
 class FlowFixture : public ::testing::Test {
  protected:
-  void SetUp() override {
-    rcu = std::make_unique<Rcu>(8);
+  // Room for the tests' rules, small caches.
+  static PipelineConfig config() {
     PipelineConfig cfg;
     cfg.max_rules = 1u << 14;
     cfg.signature_emc_entries = 1024;
     cfg.emc_entries = 1024;
-    pipeline = std::make_unique<Pipeline>(*rcu, cfg);
+    return cfg;
+  }
+  void SetUp() override {
+    rcu = std::make_unique<Rcu>(8);
+    pipeline = std::make_unique<Pipeline>(*rcu, config());
   }
   void TearDown() override {
     pipeline.reset();

@@ -453,11 +453,7 @@ struct StretchSink : test::RecordingSink {
 // change between bursts now and then.
 TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
   Rcu single_rcu(8);
-  PipelineConfig cfg;
-  cfg.max_rules = 1u << 14;
-  cfg.signature_emc_entries = 1024;
-  cfg.emc_entries = 1024;
-  Pipeline single(single_rcu, cfg);
+  Pipeline single(single_rcu, config());
   FlowWorker& burst_worker = pipeline->add_worker(0);
   FlowWorker& single_worker = single.add_worker(0);
   auto add_both = [&](const std::string& text) {
@@ -493,6 +489,15 @@ TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
   PacketSpec tagged;
   tagged.vlan_tcis = {7};
   const test::Bytes uncommon = test::build_packet(tagged), runt(10, 0xab);
+  // What leaves does in arrival order; what is dropped in any order
+  // (a burst drops the frames that do not parse first).
+  auto fates = [](const std::vector<test::Event>& events) {
+    std::vector<std::tuple<std::string, uint32_t, test::Bytes>> leaving, dropped;
+    for (const test::Event& e : events)
+      (e.kind == "drop" ? dropped : leaving).emplace_back(e.kind, e.arg, e.bytes);
+    std::sort(dropped.begin(), dropped.end());
+    return std::pair(leaving, dropped);
+  };
   StretchSink burst_sink;  // output_run: the burst path's hand-over
   test::RecordingSink single_sink;
   size_t frames = 0, bursts_over_a_stage = 0;
@@ -520,15 +525,6 @@ TEST_F(Differential, BurstsMeetTheFatesOfSinglePackets) {
                   in_port, 1000, burst_sink);
     for (rte_mbuf* m : singles)
       process_packet(single_worker, *single.current(), m, in_port, 1000, single_sink);
-    // What leaves does in arrival order; what is dropped in any order
-    // (a burst drops the frames that do not parse first).
-    auto fates = [](const std::vector<test::Event>& events) {
-      std::vector<std::tuple<std::string, uint32_t, test::Bytes>> leaving, dropped;
-      for (const test::Event& e : events)
-        (e.kind == "drop" ? dropped : leaving).emplace_back(e.kind, e.arg, e.bytes);
-      std::sort(dropped.begin(), dropped.end());
-      return std::pair(leaving, dropped);
-    };
     ASSERT_EQ(burst_sink.events.size(), n) << "burst " << b;
     ASSERT_TRUE(fates(burst_sink.events) == fates(single_sink.events)) << "burst " << b;
     frames += n;
