@@ -258,11 +258,10 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     }
     const bool open_run_goes_on = i == count;  // the open run covers the stage
     for (unsigned k = 0; k < kPrefetchAhead; ++k) prefetch_data(i + k);
-    // The run the stage ends with, if any: its first packet, the one looked
-    // up. A run is one signature, which frames of different lengths share,
-    // so it may be several images' repeats.
-    int tail_first = -1;
-    unsigned head = 0;  // the packet the latest repeats repeat
+    // The packet the latest repeats repeat: the first of their run, the one
+    // looked up. A run is one signature, which frames of different lengths
+    // share, so it may be several images' repeats.
+    unsigned head = 0;
     while (i < count) {
       prefetch_data(i + kPrefetchAhead);
       rte_mbuf* const m = batch[i];
@@ -294,7 +293,6 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
       const unsigned end = image.first_mismatch(batch, i + 1, count);
       bytes_so_far += uint64_t{end - i - 1} * image.pkt_len();  // all of the image's length
       repeat |= BurstStage::packets(i, end);
-      if (end == count) tail_first = static_cast<int>(head);
       i = end;
     }
     s.bytes_before[count] = bytes_so_far;
@@ -310,11 +308,13 @@ inline uint64_t process_burst(FlowWorker& w, const PipelineVersion& v, rte_mbuf*
     }
     detail::resolve_stage(s, w, v, batch, in_port, sink);
     if (!open_run_goes_on) {
-      if (tail_first >= 0 && BurstStage::has(s.live, static_cast<unsigned>(tail_first)) &&
-          s.sole[tail_first].rule != nullptr) {
+      // The stage ends in a run when its last packet is a repeat (not one
+      // of the open run's: that run did not cover the stage); `head` is
+      // that run's first packet.
+      if (BurstStage::has(repeat, count - 1) && BurstStage::has(s.live, head) &&
+          s.sole[head].rule != nullptr) {
         // Its image is its last frame's, a repeat.
-        w.open_run = {CommonFrameImage(batch[count - 1]), s.sole[tail_first], v.generation,
-                      in_port};
+        w.open_run = {CommonFrameImage(batch[count - 1]), s.sole[head], v.generation, in_port};
       } else {
         w.open_run.generation = 0;
       }

@@ -36,10 +36,10 @@ struct FlowWorkerStats {
   std::atomic<uint64_t> copy_failures{0};  // a copy for a multi-output could not be made
 };
 
-// The run of identical common frames (see CommonFrameImage) that the
-// worker's last stage ended with, when that run took a one-rule path: the
-// next stage's first packets that match its image take the same path
-// without a lookup. Valid only at the pipeline generation it was resolved
+// The run of common frames of one signature that the worker's last stage
+// ended with, when that run took a one-rule path: the next stage's first
+// packets that match the image of its last frame (see CommonFrameImage)
+// take the same path without a lookup. Valid only at the pipeline generation it was resolved
 // at, as an ExactMatchCache entry is, so its rule is alive whenever it is
 // used; 0 closes it.
 struct OpenRun {
