@@ -32,6 +32,28 @@ class Actions : public test::FlowFixture {
     process_burst(*worker, *pipeline->current(), &m, 1, in_port, now, sink);
     return sink.events;
   }
+  // Runs `frames` through the pipeline as one burst from `in_port`; each
+  // frame's output port in the order the sink saw them (0: not an output).
+  std::vector<uint32_t> output_ports(uint16_t in_port, const std::vector<const Bytes*>& frames) {
+    std::vector<rte_mbuf*> burst;
+    for (const Bytes* b : frames) burst.push_back(test::make_mbuf(*b));
+    sink.events.clear();
+    process_burst(*worker, *pipeline->current(), burst.data(), static_cast<uint16_t>(burst.size()),
+                  in_port, 1000, sink);
+    std::vector<uint32_t> ports;
+    for (const Event& e : sink.events) ports.push_back(e.kind == "output" ? e.arg : 0);
+    return ports;
+  }
+  // Every rule's packets and bytes are want[cookie] (0 and 0 if absent).
+  using RuleCounts = std::map<uint64_t, std::pair<uint64_t, uint64_t>>;
+  void expect_rule_counts(const RuleCounts& want) {
+    for (const FlowStats& s : pipeline->dump()) {
+      const auto it = want.find(s.rule.cookie);
+      const auto [packets, bytes] = it == want.end() ? std::pair<uint64_t, uint64_t>{} : it->second;
+      EXPECT_EQ(s.packets, packets) << "cookie " << s.rule.cookie;
+      EXPECT_EQ(s.bytes, bytes) << "cookie " << s.rule.cookie;
+    }
+  }
   Bytes run_one(const Bytes& bytes, const char* kind = "output") {
     auto ev = run(bytes);
     EXPECT_EQ(ev.size(), 1u);
@@ -42,6 +64,15 @@ class Actions : public test::FlowFixture {
   FlowWorker* worker = nullptr;
   test::RecordingSink sink;
 };
+
+// A UDP frame to `dport` with `payload` bytes of payload.
+Bytes udp_to(uint16_t dport, size_t payload = 6) {
+  PacketSpec spec;
+  spec.proto = 17;
+  spec.dport = dport;
+  spec.payload = payload;
+  return test::build_packet(spec);
+}
 
 // Independent CRC32c (bitwise, reflected polynomial 0x82f63b78).
 uint32_t crc32c(const uint8_t* p, size_t n) {
@@ -343,12 +374,6 @@ TEST_F(Actions, CacheHitsAndStaleEntriesAfterCommit) {
 TEST_F(Actions, SecondSlotsHitInTheSecondRound) {
   add("priority=1,cookie=1,udp,actions=output:2");
   const SignatureCache& cache = worker->signature_emc;
-  auto udp_to = [](uint16_t dport) {
-    PacketSpec spec;
-    spec.proto = 17;
-    spec.dport = dport;
-    return test::build_packet(spec);
-  };
   auto first_slot = [&](const Bytes& frame) {
     rte_mbuf* m = test::make_mbuf(frame);
     HeaderSignature sig;
@@ -525,13 +550,9 @@ TEST_F(Actions, OnePortStagesCountEveryRule) {
   add("cookie=2,priority=10,udp,tp_dst=2,actions=output:2");
   add("cookie=3,priority=10,udp,tp_dst=3,actions=output:3");
   std::vector<Bytes> frames;
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> want;  // cookie -> packets, bytes
+  RuleCounts want;
   auto frame = [&](uint16_t dport, size_t payload) {
-    PacketSpec spec;
-    spec.proto = 17;
-    spec.dport = dport;
-    spec.payload = payload;
-    frames.push_back(test::build_packet(spec));
+    frames.push_back(udp_to(dport, payload));
     want[dport].first += 1;
     want[dport].second += frames.back().size();
   };
@@ -562,10 +583,7 @@ TEST_F(Actions, OnePortStagesCountEveryRule) {
   EXPECT_EQ(to_2, want_2);
   EXPECT_EQ(to_3, want_3);
   EXPECT_EQ(sink.events.size(), frames.size());  // the runt is dropped, once
-  for (const FlowStats& f : pipeline->dump()) {
-    EXPECT_EQ(f.packets, want[f.rule.cookie].first) << "cookie " << f.rule.cookie;
-    EXPECT_EQ(f.bytes, want[f.rule.cookie].second) << "cookie " << f.rule.cookie;
-  }
+  expect_rule_counts(want);
 }
 
 // A burst that ends in a run of identical frames leaves it open: the next
@@ -576,40 +594,18 @@ TEST_F(Actions, RunsContinueIntoTheNextBurstOnlyFromTheSamePortAndGeneration) {
   add("cookie=1,priority=10,in_port=1,udp,tp_dst=1,actions=output:2");
   add("cookie=2,priority=10,in_port=1,udp,tp_dst=2,actions=output:3");
   add("cookie=3,priority=10,in_port=3,udp,tp_dst=2,actions=output:4");
-  auto udp_to = [](uint16_t dport) {
-    PacketSpec spec;
-    spec.proto = 17;
-    spec.dport = dport;
-    spec.payload = 18;
-    return test::build_packet(spec);
-  };
-  const Bytes f = udp_to(1), g = udp_to(2);
-  // Each frame's output port, in order.
-  auto send = [&](uint16_t in_port, std::vector<const Bytes*> frames) {
-    std::vector<rte_mbuf*> burst;
-    for (const Bytes* b : frames) burst.push_back(test::make_mbuf(*b));
-    sink.events.clear();
-    process_burst(*worker, *pipeline->current(), burst.data(), static_cast<uint16_t>(burst.size()),
-                  in_port, 1000, sink);
-    std::vector<uint32_t> ports;
-    for (const Event& e : sink.events) ports.push_back(e.kind == "output" ? e.arg : 0);
-    return ports;
-  };
+  const Bytes f = udp_to(1, 18), g = udp_to(2, 18);
   using Ports = std::vector<uint32_t>;
-  EXPECT_EQ(send(1, {&f, &f, &f, &f}), (Ports{2, 2, 2, 2}));
-  EXPECT_EQ(send(1, {&f, &f, &g, &g, &g}), (Ports{2, 2, 3, 3, 3}));
-  EXPECT_EQ(send(3, {&g, &g, &g}), (Ports{4, 4, 4})) << "the open run is port 1's";
-  EXPECT_EQ(send(3, {&g, &g}), (Ports{4, 4}));
+  EXPECT_EQ(output_ports(1, {&f, &f, &f, &f}), (Ports{2, 2, 2, 2}));
+  EXPECT_EQ(output_ports(1, {&f, &f, &g, &g, &g}), (Ports{2, 2, 3, 3, 3}));
+  EXPECT_EQ(output_ports(3, {&g, &g, &g}), (Ports{4, 4, 4})) << "the open run is port 1's";
+  EXPECT_EQ(output_ports(3, {&g, &g}), (Ports{4, 4}));
   add("cookie=4,priority=20,in_port=3,udp,actions=output:5");
-  EXPECT_EQ(send(3, {&g, &g, &g}), (Ports{5, 5, 5})) << "the open run is stale";
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> want = {{1, {6, 6 * f.size()}},
-                                                            {2, {3, 3 * g.size()}},
-                                                            {3, {5, 5 * g.size()}},
-                                                            {4, {3, 3 * g.size()}}};
-  for (const FlowStats& s : pipeline->dump()) {
-    EXPECT_EQ(s.packets, want[s.rule.cookie].first) << "cookie " << s.rule.cookie;
-    EXPECT_EQ(s.bytes, want[s.rule.cookie].second) << "cookie " << s.rule.cookie;
-  }
+  EXPECT_EQ(output_ports(3, {&g, &g, &g}), (Ports{5, 5, 5})) << "the open run is stale";
+  expect_rule_counts({{1, {6, 6 * f.size()}},
+                      {2, {3, 3 * g.size()}},
+                      {3, {5, 5 * g.size()}},
+                      {4, {3, 3 * g.size()}}});
   EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_misses), 4u);
   EXPECT_EQ(pipeline->worker_stat(&FlowWorkerStats::emc_hits), 17u - 4u);
 }
@@ -623,35 +619,13 @@ TEST_F(Actions, RunsContinueIntoTheNextBurstOnlyFromTheSamePortAndGeneration) {
 TEST_F(Actions, ARunOfFramesOfDifferentLengthsContinuesOnItsFirstPacketsRule) {
   add("cookie=1,priority=10,in_port=1,udp,tp_dst=1,actions=output:2");
   add("cookie=2,priority=10,in_port=1,udp,tp_dst=2,actions=output:3");
-  auto udp_to = [](uint16_t dport, uint16_t payload) {
-    PacketSpec spec;
-    spec.proto = 17;
-    spec.dport = dport;
-    spec.payload = payload;
-    return test::build_packet(spec);
-  };
   const Bytes f = udp_to(1, 18), f_long = udp_to(1, 50), g = udp_to(2, 18);
-  auto send = [&](std::vector<const Bytes*> frames) {
-    std::vector<rte_mbuf*> burst;
-    for (const Bytes* b : frames) burst.push_back(test::make_mbuf(*b));
-    sink.events.clear();
-    process_burst(*worker, *pipeline->current(), burst.data(), static_cast<uint16_t>(burst.size()),
-                  1, 1000, sink);
-    std::vector<uint32_t> ports;
-    for (const Event& e : sink.events) ports.push_back(e.kind == "output" ? e.arg : 0);
-    return ports;
-  };
   using Ports = std::vector<uint32_t>;
-  EXPECT_EQ(send({&f, &g}), (Ports{2, 3}));
-  EXPECT_EQ(send({&f, &g}), (Ports{2, 3}));
-  EXPECT_EQ(send({&f, &f, &f_long, &f_long}), (Ports{2, 2, 2, 2}));
-  EXPECT_EQ(send({&f_long, &f_long, &f}), (Ports{2, 2, 2}));
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> want = {
-      {1, {9, 5 * f.size() + 4 * f_long.size()}}, {2, {2, 2 * g.size()}}};
-  for (const FlowStats& s : pipeline->dump()) {
-    EXPECT_EQ(s.packets, want[s.rule.cookie].first) << "cookie " << s.rule.cookie;
-    EXPECT_EQ(s.bytes, want[s.rule.cookie].second) << "cookie " << s.rule.cookie;
-  }
+  EXPECT_EQ(output_ports(1, {&f, &g}), (Ports{2, 3}));
+  EXPECT_EQ(output_ports(1, {&f, &g}), (Ports{2, 3}));
+  EXPECT_EQ(output_ports(1, {&f, &f, &f_long, &f_long}), (Ports{2, 2, 2, 2}));
+  EXPECT_EQ(output_ports(1, {&f_long, &f_long, &f}), (Ports{2, 2, 2}));
+  expect_rule_counts({{1, {9, 5 * f.size() + 4 * f_long.size()}}, {2, {2, 2 * g.size()}}});
 }
 
 }  // namespace
